@@ -1,0 +1,42 @@
+# Two commands for a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run test check lint format bench clean
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.runtime ## start the console (or the Discord bot once DISCORD_TOKEN is set)
+	$(PY) -m bot
+
+test: $(VENV)/.test ## lint, format check, content check and the test suite
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m bot check
+	$(PY) -m pytest -q
+
+check: $(VENV)/.runtime ## validate content/
+	$(PY) -m bot check
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.test
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(VENV)/.runtime ## matcher benchmark (by hand; figures go in the README)
+	$(PY) benchmarks/bench_matcher.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,207 @@
+"""The command line: `python -m bot [ask|topics|check]`, or an interactive console."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.content_dir import resolve_content_dir
+from bot.core.answers import AnswerService, UnknownCommandError, parse_command
+from bot.core.catalog import Catalog, Command
+from bot.core.loader import ContentError, load_catalog
+from bot.render_text import render_answer
+
+EXIT_OK = 0
+EXIT_NO_MATCH = 1
+"""`check` found problems, or `ask` found no topic (like grep)."""
+EXIT_USAGE = 2
+"""Bad arguments, or content that does not load."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    content_help = "content folder to read (default: $BOT_CONTENT_DIR or the bundled content/)"
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Sourced answers about SPS, AE and MG treatments. "
+        "With no command: an interactive console.",
+    )
+    parser.add_argument("--content-dir", metavar="DIR", help=content_help)
+    # Also accepted after the command; SUPPRESS keeps it from resetting the value given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--content-dir", metavar="DIR", default=argparse.SUPPRESS, help=content_help
+    )
+    commands = parser.add_subparsers(dest="action", metavar="COMMAND")
+
+    ask = commands.add_parser(
+        "ask", parents=[common], help="answer one question, or a batch file of them"
+    )
+    ask.add_argument("command", nargs="?", help="treatment, sideeffects or resistance")
+    ask.add_argument("query", nargs="*", help="what to look up, e.g. sps, valium, ivig")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="read COMMAND<TAB>QUERY lines from FILE ('-' for standard input)",
+    )
+
+    topics = commands.add_parser("topics", parents=[common], help="list every topic")
+    topics.add_argument("--json", action="store_true", help="print JSON")
+
+    commands.add_parser(
+        "check", parents=[common], help="validate the content; exit 1 on any problem"
+    )
+    commands.add_parser("console", parents=[common], help="the interactive console")
+    return parser
+
+
+def _load(content_dir: Path, err: TextIO) -> Catalog | None:
+    try:
+        return load_catalog(content_dir)
+    except ContentError as error:
+        print(
+            f"The content in {content_dir} has {len(error.problems)} problem(s); "
+            "nothing is served from it. Run `python -m bot check` to list them.",
+            file=err,
+        )
+        return None
+
+
+def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO, err: TextIO) -> int:
+    if args.batch:
+        if args.command or args.query:
+            print("ask: give either --batch FILE or COMMAND QUERY, not both.", file=err)
+            return EXIT_USAGE
+        return _ask_batch(args.batch, args.json, service, out, err)
+    if not args.command:
+        print("ask: which command? Usage: python -m bot ask COMMAND QUERY", file=err)
+        return EXIT_USAGE
+    try:
+        command = parse_command(args.command)
+    except UnknownCommandError as error:
+        print(error, file=err)
+        return EXIT_USAGE
+    answer = service.ask(command, " ".join(args.query))
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False), file=out)
+    else:
+        out.write(render_answer(answer))
+    return EXIT_OK if answer.topic else EXIT_NO_MATCH
+
+
+def _batch_line(line_number: int, line: str, service: AnswerService) -> dict[str, object]:
+    if "\t" not in line:
+        return {"line": line_number, "error": "expected COMMAND<TAB>QUERY"}
+    name, query = line.split("\t", 1)
+    try:
+        command = parse_command(name)
+    except UnknownCommandError as error:
+        return {"line": line_number, "error": str(error)}
+    return service.ask(command, query).to_dict()
+
+
+def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO, err: TextIO) -> int:
+    if not as_json:
+        print("ask --batch writes JSON lines: add --json.", file=err)
+        return EXIT_USAGE
+    try:
+        source = (
+            sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
+        )
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror}", file=err)
+        return EXIT_USAGE
+    with source:
+        for number, raw in enumerate(source, 1):
+            line = raw.rstrip("\r\n")
+            print(json.dumps(_batch_line(number, line, service), ensure_ascii=False), file=out)
+    return EXIT_OK
+
+
+def _topics(catalog: Catalog, as_json: bool, out: TextIO) -> int:
+    topics = sorted(catalog.topics.values(), key=lambda t: (t.kind.value, t.title))
+    if as_json:
+        rows = [
+            {
+                "id": t.id,
+                "kind": t.kind.value,
+                "title": t.title,
+                "aliases": list(t.aliases),
+                "used_for": list(t.used_for),
+                "snippets": [c.value for c in t.snippets],
+            }
+            for t in topics
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2), file=out)
+        return EXIT_OK
+    for topic in topics:
+        print(f"{topic.id:<22} {topic.kind.value:<10} {topic.title}", file=out)
+        print(f"{'':<33} aliases: {', '.join(topic.aliases)}", file=out)
+    return EXIT_OK
+
+
+def _check(content_dir: Path, out: TextIO) -> int:
+    try:
+        catalog = load_catalog(content_dir)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=out)
+        print(f"\n{len(error.problems)} problem(s) in {content_dir}; fix them all.", file=out)
+        return EXIT_NO_MATCH
+    snippets = sum(len(t.snippets) for t in catalog.topics.values())
+    print(
+        f"OK: {len(catalog.topics)} topics, {snippets} snippets, {len(catalog.sources)} sources "
+        f"in {content_dir}.",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    content_dir = resolve_content_dir(args.content_dir)
+    if args.action == "check":
+        return _check(content_dir, out)
+    catalog = _load(content_dir, err)
+    if catalog is None:
+        return EXIT_USAGE
+    service = AnswerService(catalog)
+    if args.action == "ask":
+        return _ask(args, service, out, err)
+    if args.action == "topics":
+        return _topics(catalog, args.json, out)
+    if args.action is None and os.environ.get("DISCORD_TOKEN"):
+        print(
+            "DISCORD_TOKEN is set, but this version has no Discord front end yet; "
+            "starting the console.",
+            file=err,
+        )
+    from bot.console import run_console
+
+    return run_console(service, sys.stdin, out)
+
+
+def run() -> None:
+    """Entry point: no traceback ever reaches the person at the terminal."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`); say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
+__all__ = ["Command", "main", "run"]

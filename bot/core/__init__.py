@@ -1,0 +1,1 @@
+"""The pure core: content, matching and answers. Nothing here imports discord."""

@@ -1,0 +1,128 @@
+"""The validated catalogue: topics, their snippets, sources and disclaimers (immutable)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a topic is."""
+
+    CONDITION = "condition"
+    TREATMENT = "treatment"
+
+
+class Command(StrEnum):
+    """The questions a member can ask; each answers with one snippet of a topic."""
+
+    TREATMENT = "treatment"
+    SIDEEFFECTS = "sideeffects"
+    RESISTANCE = "resistance"
+
+
+SNIPPETS_BY_KIND: Mapping[Kind, tuple[Command, ...]] = {
+    Kind.CONDITION: (Command.TREATMENT, Command.RESISTANCE),
+    Kind.TREATMENT: (Command.TREATMENT, Command.SIDEEFFECTS),
+}
+"""Every topic of a kind has exactly these snippets."""
+
+KINDS_FOR_COMMAND: Mapping[Command, tuple[Kind, ...]] = {
+    Command.TREATMENT: (Kind.CONDITION, Kind.TREATMENT),
+    Command.SIDEEFFECTS: (Kind.TREATMENT,),
+    Command.RESISTANCE: (Kind.CONDITION,),
+}
+"""Which kinds of topic a command answers about."""
+
+EMERGENCY_DISCLAIMER = "emergency"
+"""The disclaimer whose text is the emergency notice; content must define it."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation a snippet can point to."""
+
+    id: str
+    citation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Disclaimer:
+    """A disclaimer shown under an answer."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """The answer of one command about one topic."""
+
+    text: str
+    disclaimer: str
+    sources: tuple[str, ...]
+    reviewed: date
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """A situation that needs emergency care now, and the words that bring it up."""
+
+    text: str
+    keywords: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A condition or a treatment, with what people call it and its snippets."""
+
+    id: str
+    kind: Kind
+    title: str
+    aliases: tuple[str, ...]
+    snippets: Mapping[Command, Snippet]
+    used_for: tuple[str, ...] = ()
+    red_flags: tuple[RedFlag, ...] = ()
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the bot can say, already validated."""
+
+    topics: Mapping[str, Topic]
+    sources: Mapping[str, Source]
+    disclaimers: Mapping[str, Disclaimer]
+    _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_kind = {
+            kind: tuple(
+                sorted((t for t in self.topics.values() if t.kind is kind), key=lambda t: t.title)
+            )
+            for kind in Kind
+        }
+        object.__setattr__(self, "_by_kind", by_kind)
+
+    def of_kind(self, *kinds: Kind) -> tuple[Topic, ...]:
+        """Topics of the given kinds, conditions before treatments, each group by title."""
+        return tuple(topic for kind in kinds for topic in self._by_kind[kind])
+
+    def treatments_for(self, condition_id: str) -> tuple[Topic, ...]:
+        """Treatments whose `used_for` names the condition, by title."""
+        return tuple(t for t in self._by_kind[Kind.TREATMENT] if condition_id in t.used_for)
+
+    @property
+    def emergency_notice(self) -> str:
+        """The text that leads any answer to a crisis question."""
+        return self.disclaimers[EMERGENCY_DISCLAIMER].text
+
+    @property
+    def last_reviewed(self) -> date | None:
+        """The most recent review date of any snippet."""
+        dates = [s.reviewed for t in self.topics.values() for s in t.snippets.values()]
+        return max(dates, default=None)

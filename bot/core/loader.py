@@ -1,0 +1,633 @@
+"""Read `content/` and validate all of it, reporting every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.catalog import (
+    EMERGENCY_DISCLAIMER,
+    SNIPPETS_BY_KIND,
+    Catalog,
+    Command,
+    Disclaimer,
+    Kind,
+    RedFlag,
+    Snippet,
+    Source,
+    Topic,
+)
+from bot.core.normalize import compact, normalise
+from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
+
+TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+DISCLAIMER_ID = TOPIC_ID
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+URL = re.compile(r"^https?://\S+$")
+
+MAX_SNIPPET_CHARS = 4096
+"""Discord's limit for an embed description: a snippet must fit one embed."""
+MAX_TITLE_CHARS = 200
+MAX_ALIAS_CHARS = 100
+
+TOPIC_KEYS = ("id", "kind", "title", "aliases", "used_for", "red_flags", "snippets")
+SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
+RED_FLAG_KEYS = ("text", "keywords", "sources")
+SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
+DISCLAIMER_KEYS = ("text",)
+TOPIC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the content, located as precisely as possible."""
+
+    file: str
+    line: int | None
+    topic: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        """Format as `file:line: topic X, field Y: message`."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = []
+        if self.topic:
+            parts.append(f"topic {self.topic}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        context = f" {', '.join(parts)}:" if parts else ""
+        return f"{where}:{context} {self.message}"
+
+
+class ContentError(Exception):
+    """The content has problems; nothing from it may be served."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0, p.message)))
+        super().__init__(f"{len(self.problems)} content problem(s)")
+
+
+def _line(mapping: Any, key: str) -> int | None:
+    if isinstance(mapping, LineMap):
+        return mapping.lines.get(key, mapping.line)
+    return None
+
+
+def _suggest_key(key: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown key '{key}'{hint}; allowed: {', '.join(allowed)}"
+
+
+class _Checker:
+    """Collects problems while turning raw YAML data into catalogue objects."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.today = date.today()
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def add(
+        self,
+        file: str,
+        message: str,
+        *,
+        topic: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.problems.append(Problem(file, line, topic, field, message))
+
+    def read(self, path: Path) -> Any:
+        try:
+            return read_yaml(path)
+        except YamlSyntaxError as error:
+            self.add(self.name(path), error.message, line=error.line)
+        except OSError as error:
+            self.add(self.name(path), f"cannot read file: {error.strerror}")
+        return None
+
+    def unknown_keys(
+        self, file: str, mapping: LineMap, allowed: tuple[str, ...], topic: str | None, prefix: str
+    ) -> None:
+        for key in mapping:
+            if key not in allowed:
+                field = f"{prefix}{key}"
+                self.add(
+                    file,
+                    _suggest_key(key, allowed),
+                    topic=topic,
+                    field=field,
+                    line=_line(mapping, key),
+                )
+
+    def text(
+        self,
+        file: str,
+        mapping: LineMap,
+        key: str,
+        topic: str | None,
+        field: str,
+        limit: int | None = None,
+    ) -> str:
+        value = mapping.get(key)
+        line = _line(mapping, key)
+        if value is None:
+            self.add(file, "missing or empty", topic=topic, field=field, line=line)
+            return ""
+        if not isinstance(value, str):
+            self.add(file, "must be text", topic=topic, field=field, line=line)
+            return ""
+        value = value.strip()
+        if not value:
+            self.add(file, "missing or empty", topic=topic, field=field, line=line)
+        elif limit is not None and len(value) > limit:
+            self.add(
+                file,
+                f"{len(value)} characters, more than the {limit} allowed",
+                topic=topic,
+                field=field,
+                line=line,
+            )
+        return value
+
+    def text_list(
+        self, file: str, mapping: LineMap, key: str, topic: str | None, field: str
+    ) -> tuple[str, ...]:
+        value = mapping.get(key)
+        line = _line(mapping, key)
+        if value is None or value == []:
+            self.add(file, "missing or empty list", topic=topic, field=field, line=line)
+            return ()
+        if not isinstance(value, list):
+            self.add(file, "must be a list", topic=topic, field=field, line=line)
+            return ()
+        items = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str | int | float) or isinstance(item, bool):
+                self.add(file, "must be text", topic=topic, field=f"{field}[{index}]", line=line)
+            elif not str(item).strip():
+                self.add(file, "empty entry", topic=topic, field=f"{field}[{index}]", line=line)
+            else:
+                items.append(str(item).strip())
+        return tuple(items)
+
+    def source_ids(
+        self, file: str, mapping: LineMap, topic: str, field: str, sources: dict[str, Source]
+    ) -> tuple[str, ...]:
+        ids = self.text_list(file, mapping, "sources", topic, field)
+        for source_id in ids:
+            if source_id not in sources:
+                close = difflib.get_close_matches(source_id, list(sources), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.add(
+                    file,
+                    f"unknown source id '{source_id}'{hint}; add it to sources.yaml",
+                    topic=topic,
+                    field=field,
+                    line=_line(mapping, "sources"),
+                )
+        if len(set(ids)) != len(ids):
+            self.add(
+                file,
+                "a source is listed twice",
+                topic=topic,
+                field=field,
+                line=_line(mapping, "sources"),
+            )
+        return ids
+
+    def reviewed(self, file: str, mapping: LineMap, topic: str, field: str) -> date:
+        raw = mapping.get("reviewed")
+        line = _line(mapping, "reviewed")
+        if raw is None:
+            self.add(file, "missing date (YYYY-MM-DD)", topic=topic, field=field, line=line)
+            return date.min
+        text = str(raw).strip()
+        try:
+            if not ISO_DATE.match(text):
+                raise ValueError
+            value = date.fromisoformat(text)
+        except ValueError:
+            self.add(
+                file,
+                f"'{text}' is not a date of the form YYYY-MM-DD",
+                topic=topic,
+                field=field,
+                line=line,
+            )
+            return date.min
+        if value > self.today + timedelta(days=1):
+            self.add(file, f"{text} is in the future", topic=topic, field=field, line=line)
+        return value
+
+
+def _load_disclaimers(checker: _Checker, root: Path) -> dict[str, Disclaimer]:
+    path = root / "disclaimers.yaml"
+    file = checker.name(path)
+    if not path.is_file():
+        checker.add(file, "file is missing")
+        return {}
+    data = checker.read(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        checker.add(file, "must be a mapping of disclaimer id to {text: ...}")
+        return {}
+    disclaimers = {}
+    for key, entry in data.items():
+        field = str(key)
+        if not isinstance(key, str) or not DISCLAIMER_ID.match(key):
+            checker.add(
+                file,
+                "id must be lowercase letters, digits and hyphens",
+                field=field,
+                line=_line(data, key),
+            )
+            continue
+        if not isinstance(entry, LineMap):
+            checker.add(file, "must be a mapping with 'text'", field=field, line=_line(data, key))
+            continue
+        checker.unknown_keys(file, entry, DISCLAIMER_KEYS, None, f"{field}.")
+        text = checker.text(file, entry, "text", None, f"{field}.text", limit=1000)
+        disclaimers[key] = Disclaimer(key, text)
+    if EMERGENCY_DISCLAIMER not in disclaimers:
+        checker.add(
+            file, f"the '{EMERGENCY_DISCLAIMER}' disclaimer (the emergency notice) is required"
+        )
+    return disclaimers
+
+
+def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
+    path = root / "sources.yaml"
+    file = checker.name(path)
+    if not path.is_file():
+        checker.add(file, "file is missing")
+        return {}
+    data = checker.read(path)
+    if data is None:
+        return {}
+    if not isinstance(data, list):
+        checker.add(file, "must be a list of sources (- id: ..., citation: ..., url: ...)")
+        return {}
+    sources: dict[str, Source] = {}
+    for index, entry in enumerate(data):
+        if not isinstance(entry, LineMap):
+            checker.add(file, "each source must be a mapping", field=f"[{index}]")
+            continue
+        source_id = entry.get("id")
+        label = str(source_id) if source_id is not None else f"[{index}]"
+        checker.unknown_keys(file, entry, SOURCE_KEYS, None, f"{label}.")
+        if not isinstance(source_id, str) or not SOURCE_ID.match(source_id):
+            checker.add(
+                file,
+                "id must be UPPERCASE letters, digits and hyphens (e.g. DALAKAS-2001)",
+                field=f"{label}.id",
+                line=_line(entry, "id"),
+            )
+            continue
+        if source_id in sources:
+            checker.add(file, "duplicate source id", field=f"{label}.id", line=_line(entry, "id"))
+            continue
+        citation = checker.text(file, entry, "citation", None, f"{label}.citation", limit=500)
+        url = str(entry.get("url") or "").strip()
+        doi = str(entry.get("doi") or "").strip()
+        if url and not URL.match(url):
+            checker.add(
+                file,
+                "must start with http:// or https://",
+                field=f"{label}.url",
+                line=_line(entry, "url"),
+            )
+        if doi and not DOI.match(doi):
+            checker.add(
+                file, "must look like 10.1234/abc", field=f"{label}.doi", line=_line(entry, "doi")
+            )
+        if not url and not doi:
+            checker.add(file, "needs a url or a doi", field=label, line=entry.line)
+        link = url or f"https://doi.org/{doi}"
+        sources[source_id] = Source(source_id, citation, link)
+    return sources
+
+
+@dataclass
+class _RawTopic:
+    topic: Topic
+    file: str
+    aliases_line: int | None
+
+
+def _load_topic(
+    checker: _Checker,
+    path: Path,
+    sources: dict[str, Source],
+    disclaimers: dict[str, Disclaimer],
+) -> _RawTopic | None:
+    file = checker.name(path)
+    data = checker.read(path)
+    if data is None:
+        if path.stat().st_size == 0:
+            checker.add(file, "file is empty")
+        return None
+    if not isinstance(data, LineMap):
+        checker.add(file, "a topic file must be a mapping (id:, kind:, title:, ...)")
+        return None
+    raw_id = data.get("id")
+    topic_id = str(raw_id) if raw_id is not None else path.stem
+    checker.unknown_keys(file, data, TOPIC_KEYS, topic_id, "")
+
+    if raw_id is None:
+        checker.add(file, "missing", topic=topic_id, field="id")
+    elif not isinstance(raw_id, str) or not TOPIC_ID.match(raw_id):
+        checker.add(
+            file,
+            f"'{raw_id}' must be lowercase letters, digits and single hyphens "
+            "(e.g. plasma-exchange)",
+            topic=topic_id,
+            field="id",
+            line=_line(data, "id"),
+        )
+    elif raw_id != path.stem:
+        checker.add(
+            file,
+            f"id '{raw_id}' does not match the file name '{path.name}'",
+            topic=topic_id,
+            field="id",
+            line=_line(data, "id"),
+        )
+
+    raw_kind = data.get("kind")
+    try:
+        kind = Kind(raw_kind)
+    except ValueError:
+        checker.add(
+            file,
+            f"'{raw_kind}' must be one of: {', '.join(k.value for k in Kind)}",
+            topic=topic_id,
+            field="kind",
+            line=_line(data, "kind"),
+        )
+        kind = None
+
+    title = checker.text(file, data, "title", topic_id, "title", limit=MAX_TITLE_CHARS)
+    aliases = checker.text_list(file, data, "aliases", topic_id, "aliases")
+    for alias in aliases:
+        if len(alias) > MAX_ALIAS_CHARS:
+            checker.add(
+                file,
+                f"alias '{alias[:30]}...' is longer than {MAX_ALIAS_CHARS} characters",
+                topic=topic_id,
+                field="aliases",
+                line=_line(data, "aliases"),
+            )
+        elif not normalise(alias):
+            checker.add(
+                file,
+                f"alias '{alias}' has no letters or digits",
+                topic=topic_id,
+                field="aliases",
+                line=_line(data, "aliases"),
+            )
+
+    used_for: tuple[str, ...] = ()
+    if "used_for" in data:
+        if kind is Kind.CONDITION:
+            checker.add(
+                file,
+                "only treatments have used_for",
+                topic=topic_id,
+                field="used_for",
+                line=_line(data, "used_for"),
+            )
+        else:
+            used_for = checker.text_list(file, data, "used_for", topic_id, "used_for")
+    elif kind is Kind.TREATMENT:
+        checker.add(
+            file,
+            "missing: list the condition ids this treatment is used for",
+            topic=topic_id,
+            field="used_for",
+        )
+
+    red_flags = _load_red_flags(checker, file, data, topic_id, kind, sources)
+    snippets = _load_snippets(checker, file, data, topic_id, kind, sources, disclaimers)
+
+    topic = Topic(
+        id=topic_id,
+        kind=kind or Kind.TREATMENT,
+        title=title,
+        aliases=aliases,
+        snippets=snippets,
+        used_for=used_for,
+        red_flags=red_flags,
+        file=file,
+    )
+    return _RawTopic(topic, file, _line(data, "aliases"))
+
+
+def _load_red_flags(
+    checker: _Checker,
+    file: str,
+    data: LineMap,
+    topic_id: str,
+    kind: Kind | None,
+    sources: dict[str, Source],
+) -> tuple[RedFlag, ...]:
+    if "red_flags" not in data:
+        return ()
+    if kind is Kind.TREATMENT:
+        checker.add(
+            file,
+            "only conditions have red_flags",
+            topic=topic_id,
+            field="red_flags",
+            line=_line(data, "red_flags"),
+        )
+        return ()
+    raw = data["red_flags"]
+    if not isinstance(raw, list) or not raw:
+        checker.add(
+            file,
+            "must be a non-empty list",
+            topic=topic_id,
+            field="red_flags",
+            line=_line(data, "red_flags"),
+        )
+        return ()
+    flags = []
+    for index, entry in enumerate(raw):
+        field = f"red_flags[{index}]"
+        if not isinstance(entry, LineMap):
+            checker.add(
+                file,
+                "must be a mapping with text, keywords, sources",
+                topic=topic_id,
+                field=field,
+                line=_line(data, "red_flags"),
+            )
+            continue
+        checker.unknown_keys(file, entry, RED_FLAG_KEYS, topic_id, f"{field}.")
+        text = checker.text(file, entry, "text", topic_id, f"{field}.text", limit=1000)
+        keywords = checker.text_list(file, entry, "keywords", topic_id, f"{field}.keywords")
+        normalised = tuple(k for k in (normalise(word) for word in keywords) if k)
+        if keywords and len(normalised) != len(keywords):
+            checker.add(
+                file,
+                "a keyword has no letters or digits",
+                topic=topic_id,
+                field=f"{field}.keywords",
+                line=_line(entry, "keywords"),
+            )
+        ids = checker.source_ids(file, entry, topic_id, f"{field}.sources", sources)
+        flags.append(RedFlag(text, normalised, ids))
+    return tuple(flags)
+
+
+def _load_snippets(
+    checker: _Checker,
+    file: str,
+    data: LineMap,
+    topic_id: str,
+    kind: Kind | None,
+    sources: dict[str, Source],
+    disclaimers: dict[str, Disclaimer],
+) -> dict[Command, Snippet]:
+    raw = data.get("snippets")
+    if not isinstance(raw, LineMap) or not raw:
+        checker.add(
+            file,
+            "missing: a mapping of command name to snippet",
+            topic=topic_id,
+            field="snippets",
+            line=_line(data, "snippets"),
+        )
+        return {}
+    expected = SNIPPETS_BY_KIND[kind] if kind else tuple(Command)
+    snippets: dict[Command, Snippet] = {}
+    for key, entry in raw.items():
+        field = f"snippets.{key}"
+        if key not in {c.value for c in expected}:
+            allowed = ", ".join(c.value for c in expected)
+            checker.add(
+                file,
+                f"'{key}' is not a snippet a {kind or 'topic'} has; allowed: {allowed}",
+                topic=topic_id,
+                field=field,
+                line=_line(raw, key),
+            )
+            continue
+        if not isinstance(entry, LineMap):
+            checker.add(
+                file,
+                "must be a mapping with text, disclaimer, sources, reviewed",
+                topic=topic_id,
+                field=field,
+                line=_line(raw, key),
+            )
+            continue
+        checker.unknown_keys(file, entry, SNIPPET_KEYS, topic_id, f"{field}.")
+        text = checker.text(file, entry, "text", topic_id, f"{field}.text", limit=MAX_SNIPPET_CHARS)
+        disclaimer = checker.text(file, entry, "disclaimer", topic_id, f"{field}.disclaimer")
+        if disclaimer and disclaimer not in disclaimers:
+            known = ", ".join(sorted(disclaimers)) or "none defined"
+            checker.add(
+                file,
+                f"unknown disclaimer '{disclaimer}'; known: {known}",
+                topic=topic_id,
+                field=f"{field}.disclaimer",
+                line=_line(entry, "disclaimer"),
+            )
+        ids = checker.source_ids(file, entry, topic_id, f"{field}.sources", sources)
+        reviewed = checker.reviewed(file, entry, topic_id, f"{field}.reviewed")
+        snippets[Command(key)] = Snippet(text, disclaimer, ids, reviewed)
+    for command in expected:
+        if command not in snippets and command.value not in raw:
+            checker.add(
+                file,
+                f"missing snippet '{command.value}': every {kind or 'topic'} needs "
+                f"{' and '.join(c.value for c in expected)}",
+                topic=topic_id,
+                field=f"snippets.{command.value}",
+                line=_line(data, "snippets"),
+            )
+    return snippets
+
+
+def _check_across_topics(checker: _Checker, raw_topics: list[_RawTopic]) -> None:
+    owners: dict[str, tuple[str, str]] = {}  # compact alias -> (topic id, file)
+    ids = {raw.topic.id: raw.topic for raw in raw_topics}
+    for raw in raw_topics:
+        topic = raw.topic
+        names = (topic.id, topic.title, *topic.aliases)
+        for name in dict.fromkeys(compact(normalise(n)) for n in names if n):
+            if not name:
+                continue
+            owner = owners.get(name)
+            if owner is None:
+                owners[name] = (topic.id, raw.file)
+            elif owner[0] != topic.id:
+                checker.add(
+                    raw.file,
+                    f"alias '{name}' also belongs to topic '{owner[0]}' ({owner[1]})",
+                    topic=topic.id,
+                    field="aliases",
+                    line=raw.aliases_line,
+                )
+        for condition in topic.used_for:
+            target = ids.get(condition)
+            if target is None or target.kind is not Kind.CONDITION:
+                checker.add(
+                    raw.file,
+                    f"'{condition}' is not a condition topic",
+                    topic=topic.id,
+                    field="used_for",
+                )
+
+
+def load_catalog(content_dir: Path | str) -> Catalog:
+    """Load and validate `content_dir`; raise ContentError listing every problem found."""
+    root = Path(content_dir)
+    checker = _Checker(root)
+    if not root.is_dir():
+        raise ContentError([Problem(str(root), None, None, None, "content folder not found")])
+    disclaimers = _load_disclaimers(checker, root)
+    sources = _load_sources(checker, root)
+    topics_dir = root / "topics"
+    paths = (
+        sorted(p for p in topics_dir.glob("*") if p.suffix in TOPIC_SUFFIXES and p.is_file())
+        if topics_dir.is_dir()
+        else []
+    )
+    if not paths:
+        checker.add(checker.name(topics_dir), "no topic files (*.yaml) found")
+    raw_topics = [
+        raw
+        for raw in (_load_topic(checker, path, sources, disclaimers) for path in paths)
+        if raw is not None
+    ]
+    seen: dict[str, str] = {}
+    for raw in raw_topics:
+        if raw.topic.id in seen:
+            checker.add(
+                raw.file, f"id also used by {seen[raw.topic.id]}", topic=raw.topic.id, field="id"
+            )
+        seen.setdefault(raw.topic.id, raw.file)
+    _check_across_topics(checker, raw_topics)
+    if checker.problems:
+        raise ContentError(checker.problems)
+    topics = {raw.topic.id: raw.topic for raw in raw_topics}
+    return Catalog(topics=topics, sources=sources, disclaimers=disclaimers)

@@ -1,0 +1,249 @@
+"""Turn what a member typed into a topic: exact aliases, phrases inside a sentence, then typos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Topic
+from bot.core.normalize import compact, normalise
+
+EXACT_ONLY_CHARS = 3
+"""Queries (and aliases) this short only match exactly: `ms` is not `mg`, `als` is not `ae`."""
+
+SUGGEST_SCORE = 62.0
+"""Indel similarity (0-100) from which a topic is offered as "did you mean"."""
+
+MAX_SUGGESTIONS = 3
+MAX_AUTOCOMPLETE = 25
+_MAX_TOKENS = 12
+"""Words of a long query that the phrase and typo passes look at."""
+
+
+def allowed_typos(length: int) -> int:
+    """Edits (insert, delete, substitute, swap) a word of `length` characters may carry.
+
+    Four to seven characters: one typo; eight to twelve: two; longer: three.
+    """
+    if length <= EXACT_ONLY_CHARS:
+        return 0
+    if length <= 7:
+        return 1
+    if length <= 12:
+        return 2
+    return 3
+
+
+class How(StrEnum):
+    """How a topic was found."""
+
+    EXACT = "exact"
+    PHRASE = "phrase"
+    TYPO = "typo"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict: a confident topic (maybe of the wrong kind) or suggestions."""
+
+    topic: Topic | None
+    score: float
+    how: How
+    suggestions: tuple[Topic, ...] = ()
+    out_of_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class _Alias:
+    compact: str
+    spaced: str
+    topic: Topic
+
+
+def _kinds(command: Command) -> tuple[Kind, ...]:
+    return KINDS_FOR_COMMAND[command]
+
+
+class Matcher:
+    """Matches queries against every alias of a catalogue; build once, query many times."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._exact: dict[str, Topic] = {}
+        aliases: list[_Alias] = []
+        for topic in catalog.topics.values():
+            for name in dict.fromkeys((topic.id, topic.title, *topic.aliases)):
+                spaced = normalise(name)
+                key = compact(spaced)
+                if key and key not in self._exact:
+                    self._exact[key] = topic
+                    aliases.append(_Alias(key, spaced, topic))
+        self._aliases = tuple(aliases)
+        self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
+        # Typo matching only runs against aliases long enough to tolerate one.
+        self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
+        for kinds in set(KINDS_FOR_COMMAND.values()):
+            chosen = [
+                a for a in aliases if a.topic.kind in kinds and len(a.compact) > EXACT_ONLY_CHARS
+            ]
+            self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
+        self._all_kinds = tuple(Kind)
+        self._fuzzy[self._all_kinds] = (
+            [a.compact for a in aliases if len(a.compact) > EXACT_ONLY_CHARS],
+            [a.topic for a in aliases if len(a.compact) > EXACT_ONLY_CHARS],
+        )
+
+    # -- matching -------------------------------------------------------------------------
+
+    def match(self, command: Command, query: str) -> Match:
+        """Find the topic `query` names, for `command`; never raises on any string."""
+        normalised = normalise(query)
+        return self.match_normalised(command, normalised)
+
+    def match_normalised(self, command: Command, normalised: str) -> Match:
+        """`match` for a query already passed through `normalise`."""
+        if not normalised:
+            return Match(None, 0.0, How.NONE)
+        kinds = _kinds(command)
+        whole = compact(normalised)
+        exact = self._exact.get(whole)
+        if exact is not None:
+            return Match(exact, 100.0, How.EXACT)
+
+        tokens = normalised.split()[:_MAX_TOKENS]
+        phrase = self._phrase(tokens, kinds)
+        if phrase is not None:
+            return Match(phrase, 95.0, How.PHRASE)
+
+        grams = self._grams(tokens, whole)
+        typo = self._typo(grams, kinds) or self._typo(grams, self._all_kinds)
+        if typo is not None:
+            topic, score = typo
+            return Match(topic, score, How.TYPO)
+        return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds))
+
+    def _phrase(self, tokens: list[str], kinds: tuple[Kind, ...]) -> Topic | None:
+        """An alias that appears word for word inside a longer query (`side effects of ivig`)."""
+        best: tuple[tuple[int, int, int, int], Topic] | None = None
+        for size in range(min(self._max_words, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                topic = self._exact.get("".join(tokens[start : start + size]))
+                if topic is None:
+                    continue
+                # allowed kind first, then longer phrases, then treatments (more specific), then
+                # the earliest; smaller tuples win.
+                rank = (
+                    topic.kind not in kinds,
+                    -size,
+                    topic.kind is not Kind.TREATMENT,
+                    start,
+                )
+                if best is None or rank < best[0]:
+                    best = (rank, topic)
+        return best[1] if best else None
+
+    def _grams(self, tokens: list[str], whole: str) -> list[str]:
+        """Compact word runs of a query worth typo-matching, the whole query first."""
+        grams = [whole] if len(tokens) <= self._max_words else []
+        for size in range(1, min(self._max_words, len(tokens)) + 1):
+            for start in range(len(tokens) - size + 1):
+                gram = "".join(tokens[start : start + size])
+                if len(gram) > EXACT_ONLY_CHARS and gram not in grams:
+                    grams.append(gram)
+        return grams
+
+    def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic, float] | None:
+        """The closest alias within the typo allowance of some gram, if exactly one topic is."""
+        choices, owners = self._fuzzy[kinds]
+        found: dict[str, tuple[int, float, Topic]] = {}
+        for gram in grams:
+            limit = allowed_typos(len(gram))
+            if limit == 0:
+                continue
+            hits = process.extract(
+                gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+            )
+            for alias, distance, index in hits:
+                if len(alias) <= 5 and alias[0] != gram[0]:
+                    continue  # short words: a typo rarely hits the first letter (flex != plex)
+                if distance > allowed_typos(len(alias)):
+                    continue
+                topic = owners[index]
+                score = 100.0 * (1 - distance / max(len(gram), len(alias)))
+                previous = found.get(topic.id)
+                if previous is None or distance < previous[0]:
+                    found[topic.id] = (distance, score, topic)
+        if not found:
+            return None
+        ranked = sorted(found.values(), key=lambda hit: (hit[0], -hit[1]))
+        if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+            return None  # two topics equally close: ask rather than guess
+        _, score, topic = ranked[0]
+        return topic, round(score, 1)
+
+    def suggest(self, grams: Iterable[str], kinds: tuple[Kind, ...]) -> tuple[Topic, ...]:
+        """Up to three topics that look like the query, best first ("did you mean ...")."""
+        choices, owners = self._fuzzy[kinds]
+        best: dict[str, tuple[float, Topic]] = {}
+        for gram in grams:
+            if len(gram) <= EXACT_ONLY_CHARS:
+                continue
+            hits = process.extract(
+                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=10
+            )
+            for _alias, score, index in hits:
+                topic = owners[index]
+                if score > best.get(topic.id, (0.0, topic))[0]:
+                    best[topic.id] = (score, topic)
+        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].title))
+        return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
+
+    # -- autocomplete ---------------------------------------------------------------------
+
+    def autocomplete(
+        self, command: Command, partial: str, limit: int = MAX_AUTOCOMPLETE
+    ) -> list[tuple[str, str]]:
+        """Up to `limit` (title, topic id) choices for what has been typed so far, best first."""
+        kinds = _kinds(command)
+        typed = normalise(partial)
+        if not typed:
+            return [(t.title, t.id) for t in self.default_choices(command)[:limit]]
+        key = compact(typed)
+        ranks: dict[str, tuple[float, str, Topic]] = {}
+
+        def offer(rank: float, topic: Topic) -> None:
+            if topic.id not in ranks or rank < ranks[topic.id][0]:
+                ranks[topic.id] = (rank, topic.title, topic)
+
+        for alias in self._aliases:
+            if alias.topic.kind not in kinds:
+                continue
+            if alias.compact == key:
+                offer(0, alias.topic)
+            elif alias.compact.startswith(key):
+                offer(1, alias.topic)
+            elif f" {typed}" in f" {alias.spaced}":
+                offer(2, alias.topic)
+        if len(key) > EXACT_ONLY_CHARS - 1:
+            choices, owners = self._fuzzy[kinds]
+            for _alias, score, index in process.extract(
+                key, choices, scorer=fuzz.partial_ratio, score_cutoff=75, limit=50
+            ):
+                offer(3 + (100 - score) / 100, owners[index])
+        ranked = sorted(ranks.values(), key=lambda entry: (entry[0], entry[1]))
+        return [(topic.title, topic.id) for _, _, topic in ranked[:limit]]
+
+    def default_choices(self, command: Command) -> tuple[Topic, ...]:
+        """Topics to offer before anything is typed: conditions, then the most used treatments."""
+        topics = self._catalog.of_kind(*_kinds(command))
+        return tuple(
+            sorted(
+                topics,
+                key=lambda t: (t.kind is not Kind.CONDITION, -len(t.used_for), t.title),
+            )
+        )

@@ -1,0 +1,43 @@
+"""Text normalisation shared by content aliases and member queries."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_QUERY_CHARS = 100
+"""Longest normalised query the matcher looks at."""
+
+_RAW_CAP = 1_000
+"""Characters of raw input read at most, so a 10 MB paste costs no more than a short one."""
+
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_APOSTROPHES = frozenset("'`´ʼ‘’")  # can't -> cant, Parkinson's -> parkinsons
+
+
+def _fold_char(char: str) -> str:
+    if char in _APOSTROPHES:
+        return ""
+    category = unicodedata.category(char)
+    if category in _DROP_CATEGORIES:
+        return ""
+    if category[0] in "PSZ":  # punctuation, symbols, separators
+        return " "
+    return char
+
+
+def normalise(text: str, limit: int | None = MAX_QUERY_CHARS) -> str:
+    """Return `text` as the matcher sees it: NFKC, casefolded, punctuation folded to single spaces.
+
+    Zero-width and control characters are removed; the result is cut to `limit` characters.
+    """
+    text = unicodedata.normalize("NFKC", text[:_RAW_CAP]).casefold()
+    folded = "".join(_fold_char(char) for char in text)
+    words = " ".join(folded.split())
+    if limit is not None and len(words) > limit:
+        words = words[:limit].rstrip()
+    return words
+
+
+def compact(normalised: str) -> str:
+    """Return a normalised string without spaces: `stiff-person` and `stiffperson` meet here."""
+    return normalised.replace(" ", "")

@@ -1,0 +1,62 @@
+"""Render an Answer as plain text for a terminal."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from bot.core.answers import Answer, Status
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_WIDTH = 88
+
+
+def _plain(markdown: str) -> str:
+    """Drop Markdown emphasis markers that a terminal would show literally."""
+    return _BOLD.sub(r"\1", markdown).replace("__", "")
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    lines = []
+    for line in text.splitlines():
+        bullet = re.match(r"^(\s*[-*] )", line)
+        hang = indent + " " * len(bullet.group(1)) if bullet else indent
+        lines.append(
+            textwrap.fill(line, _WIDTH, initial_indent=indent, subsequent_indent=hang)
+            if line.strip()
+            else ""
+        )
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer) -> str:
+    """The whole reply as a person reads it: emergency first, then the answer, then sources."""
+    parts: list[str] = []
+    if answer.emergency:
+        parts.append(_wrap(f"!! {answer.emergency}"))
+        parts.extend(_wrap(f"!! {flag}") for flag in answer.red_flags)
+        parts.append("")
+    if answer.status is Status.ANSWER:
+        assert answer.title is not None and answer.text is not None
+        parts.append(f"== {answer.title} ==")
+        parts.append(_wrap(_plain(answer.text)))
+        if answer.sources:
+            parts.append("\nSources:")
+            parts.extend(
+                _wrap(f"  [{n}] {s.title} {s.url}") for n, s in enumerate(answer.sources, 1)
+            )
+        footer = answer.disclaimer or ""
+        if answer.reviewed:
+            footer += f" (Reviewed {answer.reviewed.isoformat()}.)"
+        parts.append("\n" + _wrap(footer))
+    else:
+        if answer.status is Status.NO_MATCH and answer.query:
+            parts.append(f'No topic matches "{answer.query}".')
+        if answer.message:
+            message = answer.message
+            if answer.status is Status.NO_MATCH:
+                message = message.removeprefix("No topic matches that. ")
+            parts.append(_wrap(message))
+        for ref in answer.suggestions:
+            parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
+    return "\n".join(parts).rstrip() + "\n"
