@@ -36,27 +36,20 @@ def render_answer(answer: Answer) -> str:
         parts.append(_wrap(f"!! {answer.emergency}"))
         parts.extend(_wrap(f"!! {flag}") for flag in answer.red_flags)
         parts.append("")
-    if answer.status is Status.ANSWER:
-        assert answer.title is not None and answer.text is not None
+    if answer.status is Status.NO_MATCH and answer.query:
+        parts.append(f'No topic matches "{answer.query}".')
+    if answer.status in (Status.ANSWER, Status.OUT_OF_SCOPE) and answer.title:
         parts.append(f"== {answer.title} ==")
-        parts.append(_wrap(_plain(answer.text)))
-        if answer.sources:
-            parts.append("\nSources:")
-            parts.extend(
-                _wrap(f"  [{n}] {s.title} {s.url}") for n, s in enumerate(answer.sources, 1)
-            )
-        footer = answer.disclaimer or ""
-        if answer.reviewed:
-            footer += f" (Reviewed {answer.reviewed.isoformat()}.)"
-        parts.append("\n" + _wrap(footer))
-    else:
-        if answer.status is Status.NO_MATCH and answer.query:
-            parts.append(f'No topic matches "{answer.query}".')
-        if answer.message:
-            message = answer.message
-            if answer.status is Status.NO_MATCH:
-                message = message.removeprefix("No topic matches that. ")
-            parts.append(_wrap(message))
-        for ref in answer.suggestions:
-            parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
+    body = answer.text or answer.message or ""
+    if answer.status is Status.NO_MATCH:
+        body = body.removeprefix("No topic matches that. ")
+    parts.append(_wrap(_plain(body)))
+    for ref in answer.suggestions:
+        parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
+    if answer.sources:
+        parts.append("\nSources:")
+        parts.extend(_wrap(f"  [{n}] {s.title} {s.url}") for n, s in enumerate(answer.sources, 1))
+    if answer.disclaimer:
+        reviewed = f" (Reviewed {answer.reviewed.isoformat()}.)" if answer.reviewed else ""
+        parts.append("\n" + _wrap(answer.disclaimer + reviewed))
     return "\n".join(parts).rstrip() + "\n"

@@ -7,7 +7,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Topic
+from bot.core.catalog import (
+    GENERAL_DISCLAIMER,
+    KINDS_FOR_COMMAND,
+    Catalog,
+    Command,
+    Kind,
+    Topic,
+)
 from bot.core.emergency import fitting_red_flags, is_crisis
 from bot.core.matcher import Matcher
 from bot.core.normalize import normalise
@@ -51,6 +58,8 @@ class Status(StrEnum):
     """Nothing matched confidently; maybe suggestions."""
     TOPIC_LIST = "topic_list"
     """An empty query: the topics this command covers."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """A condition the bot does not cover; a note says so, with its source."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,17 @@ class AnswerService:
         match = self.matcher.match_normalised(command, normalised)
         if match.topic is not None:
             answer = self._answer_for(command, shown_query, match.topic, match.score)
+        elif match.out_of_scope is not None:
+            entry = match.out_of_scope
+            answer = Answer(
+                command=command,
+                query=shown_query,
+                status=Status.OUT_OF_SCOPE,
+                title=entry.name,
+                message=entry.note,
+                sources=self._sources(entry.sources),
+                disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
+            )
         else:
             answer = Answer(
                 command=command,
@@ -159,13 +179,15 @@ class AnswerService:
             kind=topic.kind.value,
             title=topic.title,
             text=snippet.text,
-            sources=tuple(
-                SourceRef(s.id, s.citation, s.url)
-                for s in (self.catalog.sources[i] for i in snippet.sources)
-            ),
+            sources=self._sources(snippet.sources),
             disclaimer=self.catalog.disclaimers[snippet.disclaimer].text,
             reviewed=snippet.reviewed,
             score=score,
+        )
+
+    def _sources(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
+        return tuple(
+            SourceRef(s.id, s.citation, s.url) for s in (self.catalog.sources[i] for i in ids)
         )
 
     def _wrong_kind(self, command: Command, query: str, topic: Topic, score: float) -> Answer:

@@ -38,6 +38,9 @@ KINDS_FOR_COMMAND: Mapping[Command, tuple[Kind, ...]] = {
 
 EMERGENCY_DISCLAIMER = "emergency"
 """The disclaimer whose text is the emergency notice; content must define it."""
+GENERAL_DISCLAIMER = "general"
+"""The disclaimer for answers that are not a snippet (out-of-scope notes); required."""
+REQUIRED_DISCLAIMERS = (GENERAL_DISCLAIMER, EMERGENCY_DISCLAIMER)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,16 @@ class RedFlag:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """A condition people confuse with a covered one, answered with a note instead of a topic."""
+
+    name: str
+    aliases: tuple[str, ...]
+    note: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Topic:
     """A condition or a treatment, with what people call it and its snippets."""
 
@@ -97,6 +110,7 @@ class Catalog:
     topics: Mapping[str, Topic]
     sources: Mapping[str, Source]
     disclaimers: Mapping[str, Disclaimer]
+    out_of_scope: tuple[OutOfScope, ...] = ()
     _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

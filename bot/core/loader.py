@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.catalog import (
-    EMERGENCY_DISCLAIMER,
+    REQUIRED_DISCLAIMERS,
     SNIPPETS_BY_KIND,
     Catalog,
     Command,
     Disclaimer,
     Kind,
+    OutOfScope,
     RedFlag,
     Snippet,
     Source,
@@ -42,6 +43,7 @@ SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
 RED_FLAG_KEYS = ("text", "keywords", "sources")
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
+OUT_OF_SCOPE_KEYS = ("name", "aliases", "note", "sources")
 TOPIC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -265,10 +267,9 @@ def _load_disclaimers(checker: _Checker, root: Path) -> dict[str, Disclaimer]:
         checker.unknown_keys(file, entry, DISCLAIMER_KEYS, None, f"{field}.")
         text = checker.text(file, entry, "text", None, f"{field}.text", limit=1000)
         disclaimers[key] = Disclaimer(key, text)
-    if EMERGENCY_DISCLAIMER not in disclaimers:
-        checker.add(
-            file, f"the '{EMERGENCY_DISCLAIMER}' disclaimer (the emergency notice) is required"
-        )
+    for required in REQUIRED_DISCLAIMERS:
+        if required not in disclaimers and required not in data:
+            checker.add(file, f"the '{required}' disclaimer is required")
     return disclaimers
 
 
@@ -322,6 +323,34 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
         link = url or f"https://doi.org/{doi}"
         sources[source_id] = Source(source_id, citation, link)
     return sources
+
+
+def _load_out_of_scope(
+    checker: _Checker, root: Path, sources: dict[str, Source]
+) -> tuple[OutOfScope, ...]:
+    path = root / "out_of_scope.yaml"
+    if not path.is_file():
+        return ()
+    file = checker.name(path)
+    data = checker.read(path)
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        checker.add(file, "must be a list of entries (- name: ..., aliases: ..., note: ...)")
+        return ()
+    entries = []
+    for index, entry in enumerate(data):
+        field = f"[{index}]"
+        if not isinstance(entry, LineMap):
+            checker.add(file, "each entry must be a mapping", field=field)
+            continue
+        checker.unknown_keys(file, entry, OUT_OF_SCOPE_KEYS, None, f"{field}.")
+        name = checker.text(file, entry, "name", None, f"{field}.name", limit=MAX_TITLE_CHARS)
+        aliases = checker.text_list(file, entry, "aliases", None, f"{field}.aliases")
+        note = checker.text(file, entry, "note", None, f"{field}.note", limit=1000)
+        ids = checker.source_ids(file, entry, name, f"{field}.sources", sources)
+        entries.append(OutOfScope(name, aliases, note, ids))
+    return tuple(entries)
 
 
 @dataclass
@@ -567,8 +596,17 @@ def _load_snippets(
     return snippets
 
 
-def _check_across_topics(checker: _Checker, raw_topics: list[_RawTopic]) -> None:
+def _check_across_topics(
+    checker: _Checker,
+    raw_topics: list[_RawTopic],
+    unreadable: set[str],
+    out_of_scope: tuple[OutOfScope, ...],
+) -> None:
     owners: dict[str, tuple[str, str]] = {}  # compact alias -> (topic id, file)
+    for entry in out_of_scope:
+        for alias in entry.aliases:
+            key = compact(normalise(alias))
+            owners.setdefault(key, (f"out of scope: {entry.name}", "out_of_scope.yaml"))
     ids = {raw.topic.id: raw.topic for raw in raw_topics}
     for raw in raw_topics:
         topic = raw.topic
@@ -588,6 +626,8 @@ def _check_across_topics(checker: _Checker, raw_topics: list[_RawTopic]) -> None
                     line=raw.aliases_line,
                 )
         for condition in topic.used_for:
+            if condition in unreadable:
+                continue  # its file already has an error; do not report twice
             target = ids.get(condition)
             if target is None or target.kind is not Kind.CONDITION:
                 checker.add(
@@ -606,6 +646,7 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         raise ContentError([Problem(str(root), None, None, None, "content folder not found")])
     disclaimers = _load_disclaimers(checker, root)
     sources = _load_sources(checker, root)
+    out_of_scope = _load_out_of_scope(checker, root, sources)
     topics_dir = root / "topics"
     paths = (
         sorted(p for p in topics_dir.glob("*") if p.suffix in TOPIC_SUFFIXES and p.is_file())
@@ -626,8 +667,11 @@ def load_catalog(content_dir: Path | str) -> Catalog:
                 raw.file, f"id also used by {seen[raw.topic.id]}", topic=raw.topic.id, field="id"
             )
         seen.setdefault(raw.topic.id, raw.file)
-    _check_across_topics(checker, raw_topics)
+    unreadable = {p.stem for p in paths} - {raw.topic.id for raw in raw_topics}
+    _check_across_topics(checker, raw_topics, unreadable, out_of_scope)
     if checker.problems:
         raise ContentError(checker.problems)
     topics = {raw.topic.id: raw.topic for raw in raw_topics}
-    return Catalog(topics=topics, sources=sources, disclaimers=disclaimers)
+    return Catalog(
+        topics=topics, sources=sources, disclaimers=disclaimers, out_of_scope=out_of_scope
+    )

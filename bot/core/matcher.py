@@ -9,7 +9,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Topic
+from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, OutOfScope, Topic
 from bot.core.normalize import compact, normalise
 
 EXACT_ONLY_CHARS = 3
@@ -55,7 +55,7 @@ class Match:
     score: float
     how: How
     suggestions: tuple[Topic, ...] = ()
-    out_of_scope: str | None = None
+    out_of_scope: OutOfScope | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,11 @@ class Matcher:
                     self._exact[key] = topic
                     aliases.append(_Alias(key, spaced, topic))
         self._aliases = tuple(aliases)
+        self._out_of_scope = {
+            compact(normalise(alias)): entry
+            for entry in catalog.out_of_scope
+            for alias in entry.aliases
+        }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
         # Typo matching only runs against aliases long enough to tolerate one.
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
@@ -116,6 +121,9 @@ class Matcher:
             return Match(exact, 100.0, How.EXACT)
 
         tokens = normalised.split()[:_MAX_TOKENS]
+        excluded = self._excluded(tokens)
+        if excluded is not None:
+            return Match(None, 0.0, How.NONE, out_of_scope=excluded)
         phrase = self._phrase(tokens, kinds)
         if phrase is not None:
             return Match(phrase, 95.0, How.PHRASE)
@@ -126,6 +134,15 @@ class Matcher:
             topic, score = typo
             return Match(topic, score, How.TYPO)
         return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds))
+
+    def _excluded(self, tokens: list[str]) -> OutOfScope | None:
+        """A condition the bot does not cover, named anywhere in the query (`lambert eaton`)."""
+        for size in range(min(self._max_words, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                entry = self._out_of_scope.get("".join(tokens[start : start + size]))
+                if entry is not None:
+                    return entry
+        return None
 
     def _phrase(self, tokens: list[str], kinds: tuple[Kind, ...]) -> Topic | None:
         """An alias that appears word for word inside a longer query (`side effects of ivig`)."""

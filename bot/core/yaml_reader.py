@@ -78,7 +78,10 @@ def read_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        message = " ".join(part for part in (error.context, error.problem) if part)
+        context = error.context or ""
+        if context and error.context_mark is not None and error.context_mark is not mark:
+            context += f" (from line {error.context_mark.line + 1})"
+        message = ", ".join(part for part in (context, error.problem) if part)
         raise YamlSyntaxError(f"YAML syntax error: {message or error}", line) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {error}", None) from None

@@ -1,0 +1,106 @@
+"""Shared fixtures: the bundled catalogue, and a small valid content tree to break on purpose."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.content_dir import BUNDLED_CONTENT
+from bot.core.answers import AnswerService
+from bot.core.catalog import Catalog
+from bot.core.loader import load_catalog
+
+SOURCES = """\
+- id: SRC-ONE
+  citation: Example Org. A first source. 2024
+  url: https://example.org/one
+- id: SRC-TWO
+  citation: Doe J et al. A second source. J Example 2020
+  doi: 10.1234/example.2
+"""
+
+CONDITION = """\
+id: cond
+kind: condition
+title: Example condition
+aliases: [example condition, excon]
+red_flags:
+  - text: Trouble breathing.
+    keywords: [breath]
+    sources: [SRC-ONE]
+snippets:
+  treatment:
+    text: Condition treatment text.
+    disclaimer: general
+    sources: [SRC-ONE]
+    reviewed: 2026-01-02
+  resistance:
+    text: Condition resistance text.
+    disclaimer: general
+    sources: [SRC-TWO]
+    reviewed: 2026-01-02
+"""
+
+TREATMENT = """\
+id: drug
+kind: treatment
+title: Example drug
+used_for: [cond]
+aliases: [exampledrug, brandname]
+snippets:
+  treatment:
+    text: Drug treatment text.
+    disclaimer: medicine
+    sources: [SRC-ONE, SRC-TWO]
+    reviewed: 2026-01-02
+  sideeffects:
+    text: Drug side effects text.
+    disclaimer: medicine
+    sources: [SRC-TWO]
+    reviewed: 2026-01-02
+"""
+
+
+def write_content(root: Path, topics: dict[str, str] | None = None) -> Path:
+    """Write a valid content tree (or with `topics` replacing/adding topic files) under root."""
+    (root / "topics").mkdir(parents=True, exist_ok=True)
+    (root / "disclaimers.yaml").write_text(
+        (BUNDLED_CONTENT / "disclaimers.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (root / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    files = {"cond": CONDITION, "drug": TREATMENT}
+    files.update(topics or {})
+    for name, text in files.items():
+        path = root / "topics" / f"{name}.yaml"
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A small, valid content folder."""
+    return write_content(tmp_path / "content")
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The bundled content, loaded once."""
+    return load_catalog(BUNDLED_CONTENT)
+
+
+@pytest.fixture(scope="session")
+def service(catalog: Catalog) -> AnswerService:
+    """The core service over the bundled content."""
+    return AnswerService(catalog)
+
+
+@pytest.fixture
+def python() -> str:
+    """The interpreter running the tests (the project's venv)."""
+    return sys.executable
