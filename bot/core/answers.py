@@ -17,7 +17,7 @@ from bot.core.catalog import (
 )
 from bot.core.emergency import fitting_red_flags, is_crisis
 from bot.core.matcher import Matcher
-from bot.core.normalize import normalise
+from bot.core.normalize import normalise, printable
 
 COMMAND_HELP: dict[Command, str] = {
     Command.TREATMENT: "treatment overview for a condition or a treatment",
@@ -136,7 +136,7 @@ class AnswerService:
     def ask(self, command: Command, query: str) -> Answer:
         """Answer `command` for `query`; any string gives an Answer, never an exception."""
         normalised = normalise(query)
-        shown_query = query.strip()[:100]
+        shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
         match = self.matcher.match_normalised(command, normalised)

@@ -27,7 +27,7 @@ from bot.core.normalize import compact, normalise
 from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Za-z0-9]+)*$")
 DISCLAIMER_ID = TOPIC_ID
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -296,7 +296,8 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
         if not isinstance(source_id, str) or not SOURCE_ID.match(source_id):
             checker.add(
                 file,
-                "id must be UPPERCASE letters, digits and hyphens (e.g. DALAKAS-2001)",
+                "id must be UPPERCASE letters, digits and hyphens "
+                "(e.g. DALAKAS-2001, ABBOUD-2021a)",
                 field=f"{label}.id",
                 line=_line(entry, "id"),
             )

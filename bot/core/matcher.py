@@ -17,11 +17,30 @@ EXACT_ONLY_CHARS = 3
 
 SUGGEST_SCORE = 62.0
 """Indel similarity (0-100) from which a topic is offered as "did you mean"."""
+_PREFIX_SCORE = 90.0
+"""Suggestion score of an alias that starts with what was typed (`pyrido`)."""
 
 MAX_SUGGESTIONS = 3
 MAX_AUTOCOMPLETE = 25
 _MAX_TOKENS = 12
 """Words of a long query that the phrase and typo passes look at."""
+
+
+_SHORT_WORD = 5
+"""Aliases this short accept a swapped, doubled or dropped letter, not a different one."""
+
+
+def _short_typo(typed: str, alias: str) -> bool:
+    """A typo a short word plausibly has: `ivgi`, `ivvig`, `ivg` for `ivig`; not `nurse`/`norse`.
+
+    Changing one letter of a four- or five-letter word usually makes another real word, so a
+    substitution is not accepted; the first letter must also agree.
+    """
+    if typed[0] != alias[0]:
+        return False
+    if len(typed) == len(alias):
+        return typed != alias and sorted(typed) == sorted(alias)  # two letters swapped
+    return abs(len(typed) - len(alias)) == 1  # one letter added or dropped
 
 
 def allowed_typos(length: int) -> int:
@@ -186,8 +205,8 @@ class Matcher:
                 gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
             )
             for alias, distance, index in hits:
-                if len(alias) <= 5 and alias[0] != gram[0]:
-                    continue  # short words: a typo rarely hits the first letter (flex != plex)
+                if len(alias) <= _SHORT_WORD and not _short_typo(gram, alias):
+                    continue
                 if distance > allowed_typos(len(alias)):
                     continue
                 topic = owners[index]
@@ -213,7 +232,12 @@ class Matcher:
             hits = process.extract(
                 gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=10
             )
-            for _alias, score, index in hits:
+            prefixed = [
+                (alias, _PREFIX_SCORE, index)
+                for index, alias in enumerate(choices)
+                if alias.startswith(gram)
+            ]
+            for _alias, score, index in prefixed + hits:
                 topic = owners[index]
                 if score > best.get(topic.id, (0.0, topic))[0]:
                     best[topic.id] = (score, topic)

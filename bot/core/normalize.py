@@ -38,6 +38,16 @@ def normalise(text: str, limit: int | None = MAX_QUERY_CHARS) -> str:
     return words
 
 
+def printable(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """The query as typed, safe to echo: control and zero-width characters removed, capped."""
+    kept = "".join(
+        ch
+        for ch in text[:_RAW_CAP]
+        if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
+    )
+    return " ".join(kept.split())[:limit]
+
+
 def compact(normalised: str) -> str:
     """Return a normalised string without spaces: `stiff-person` and `stiffperson` meet here."""
     return normalised.replace(" ", "")

@@ -1,0 +1,117 @@
+"""Answers as a member would receive them: sources, disclaimers, emergency notices first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.core.answers import AnswerService, Status, UnknownCommandError, parse_command
+from bot.core.catalog import Catalog, Command
+
+T, S, R = Command.TREATMENT, Command.SIDEEFFECTS, Command.RESISTANCE
+
+
+def test_an_answer_carries_sources_disclaimer_and_review_date(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    answer = service.ask(S, "ivig")
+    snippet = catalog.topics["ivig"].snippets[S]
+    assert answer.title == catalog.topics["ivig"].title
+    assert [s.id for s in answer.sources] == list(snippet.sources)
+    assert all(s.url.startswith("http") and s.title for s in answer.sources)
+    assert answer.disclaimer == catalog.disclaimers[snippet.disclaimer].text
+    assert answer.reviewed == snippet.reviewed
+    assert answer.emergency is None
+
+
+@pytest.mark.parametrize(
+    ("command", "query"),
+    [
+        (T, "mg and I can't breathe"),
+        (T, "MG choking on saliva"),
+        (T, "sps spasms, cannot breathe properly"),
+        (T, "ae seizure that won't stop"),
+        (S, "baclofen pump alarm going off"),
+        (T, "I have suicidal thoughts"),
+        (T, "can't swallow"),
+    ],
+)
+def test_crisis_words_lead_with_the_emergency_notice(
+    service: AnswerService, catalog: Catalog, command: Command, query: str
+) -> None:
+    answer = service.ask(command, query)
+    assert answer.emergency == catalog.emergency_notice
+    assert answer.emergency.lower().startswith("call your local emergency number now")
+    assert all(word in answer.emergency for word in ("911", "112", "999", "988"))
+
+
+def test_matching_red_flags_come_with_the_notice(service: AnswerService, catalog: Catalog) -> None:
+    answer = service.ask(T, "mg trouble breathing")
+    assert answer.topic == "mg"
+    assert answer.red_flags
+    assert set(answer.red_flags) <= {f.text for f in catalog.topics["mg"].red_flags}
+
+
+@pytest.mark.parametrize(
+    ("command", "query"),
+    [(T, "mg"), (T, "sps"), (R, "ae"), (S, "baclofen"), (S, "valium"), (T, "treatment for mg")],
+)
+def test_ordinary_questions_carry_no_emergency_notice(
+    service: AnswerService, command: Command, query: str
+) -> None:
+    assert service.ask(command, query).emergency is None
+
+
+def test_empty_query_lists_the_topics_of_that_command(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    answer = service.ask(R, "   ")
+    assert answer.status is Status.TOPIC_LIST
+    assert {s.id for s in answer.suggestions} == {t.id for t in catalog.of_kind(*catalog_kinds(R))}
+    assert service.ask(S, "").suggestions and all(
+        s.kind == "treatment" for s in service.ask(S, "").suggestions
+    )
+
+
+def catalog_kinds(command: Command):
+    from bot.core.catalog import KINDS_FOR_COMMAND
+
+    return KINDS_FOR_COMMAND[command]
+
+
+def test_answers_serialise_to_json(service: AnswerService) -> None:
+    for command, query in [(T, "sps"), (S, "sps"), (T, "pizza"), (T, ""), (T, "lems")]:
+        data = json.loads(json.dumps(service.ask(command, query).to_dict()))
+        for key in (
+            "command",
+            "query",
+            "topic",
+            "score",
+            "suggestions",
+            "title",
+            "text",
+            "sources",
+            "disclaimer",
+        ):
+            assert key in data
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("treatment", T),
+        ("/Treatment", T),
+        ("side-effects", S),
+        ("side effects", S),
+        ("RESISTANCE", R),
+    ],
+)
+def test_command_names(name: str, command: Command) -> None:
+    assert parse_command(name) is command
+
+
+def test_unknown_command_lists_the_commands() -> None:
+    with pytest.raises(UnknownCommandError) as caught:
+        parse_command("/dose")
+    assert "/treatment, /sideeffects, /resistance" in str(caught.value)

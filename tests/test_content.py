@@ -1,0 +1,113 @@
+"""Invariants of the bundled content, and the editor schema that moderators rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from bot.content_dir import BUNDLED_CONTENT
+from bot.core import loader
+from bot.core.catalog import SNIPPETS_BY_KIND, Catalog, Kind
+from bot.core.yaml_reader import read_yaml
+
+REQUIRED_NOW = {
+    "sps": Kind.CONDITION,
+    "ae": Kind.CONDITION,
+    "mg": Kind.CONDITION,
+    "ivig": Kind.TREATMENT,
+    "rituximab": Kind.TREATMENT,
+    "baclofen": Kind.TREATMENT,
+    "benzodiazepines": Kind.TREATMENT,
+    "plasma-exchange": Kind.TREATMENT,
+    "corticosteroids": Kind.TREATMENT,
+    "pyridostigmine": Kind.TREATMENT,
+}
+SCHEMA = json.loads((BUNDLED_CONTENT / "schema" / "topic.schema.json").read_text(encoding="utf-8"))
+TOPIC_FILES = sorted((BUNDLED_CONTENT / "topics").glob("*.yaml"))
+CONDITION_NAMES = {
+    "sps": r"\bSPS\b|stiff person",
+    "ae": r"\bAE\b|encephalitis",
+    "mg": r"\bMG\b|myasthenia",
+}
+
+
+@pytest.mark.parametrize(("topic_id", "kind"), sorted(REQUIRED_NOW.items()))
+def test_required_topics_exist_complete(catalog: Catalog, topic_id: str, kind: Kind) -> None:
+    topic = catalog.topics[topic_id]
+    assert topic.kind is kind
+    assert set(topic.snippets) == set(SNIPPETS_BY_KIND[kind])
+    for snippet in topic.snippets.values():
+        assert len(snippet.text) >= 300, "a real answer, not a stub"
+
+
+def test_every_snippet_resolves_its_disclaimer_and_sources(catalog: Catalog) -> None:
+    for topic in catalog.topics.values():
+        for snippet in topic.snippets.values():
+            assert snippet.disclaimer in catalog.disclaimers
+            assert snippet.sources and all(s in catalog.sources for s in snippet.sources)
+
+
+def test_every_source_is_cited_somewhere(catalog: Catalog) -> None:
+    cited = {s for t in catalog.topics.values() for sn in t.snippets.values() for s in sn.sources}
+    cited |= {s for t in catalog.topics.values() for f in t.red_flags for s in f.sources}
+    cited |= {s for entry in catalog.out_of_scope for s in entry.sources}
+    assert set(catalog.sources) - cited == set()
+
+
+def test_conditions_have_red_flags_and_treatments_name_their_conditions(catalog: Catalog) -> None:
+    for topic in catalog.of_kind(Kind.CONDITION):
+        assert topic.red_flags, topic.id
+    for topic in catalog.of_kind(Kind.TREATMENT):
+        assert topic.used_for, topic.id
+        text = topic.snippets["treatment"].text
+        assert any(re.search(CONDITION_NAMES[c], text, re.I) for c in topic.used_for), topic.id
+
+
+def test_snippets_fit_one_discord_embed(catalog: Catalog) -> None:
+    for topic in catalog.topics.values():
+        for snippet in topic.snippets.values():
+            assert len(snippet.text) <= loader.MAX_SNIPPET_CHARS
+
+
+def test_no_dosing_advice_or_you_should(catalog: Catalog) -> None:
+    for topic in catalog.topics.values():
+        for command, snippet in topic.snippets.items():
+            assert not re.search(r"\byou should\b", snippet.text, re.I), (topic.id, command)
+            assert not re.search(r"\btake \d+\s?mg\b", snippet.text, re.I), (topic.id, command)
+
+
+def test_emergency_notice_leads_with_the_instruction(catalog: Catalog) -> None:
+    assert catalog.emergency_notice.lower().startswith("call your local emergency number now")
+
+
+@pytest.mark.parametrize("path", TOPIC_FILES, ids=lambda p: p.name)
+def test_topic_files_pass_the_editor_schema(path) -> None:
+    jsonschema.validate(json.loads(json.dumps(read_yaml(path))), SCHEMA)
+
+
+def test_schema_and_loader_agree_on_keys() -> None:
+    assert set(SCHEMA["properties"]) == set(loader.TOPIC_KEYS)
+    snippet = SCHEMA["properties"]["snippets"]["properties"]["treatment"]
+    assert set(snippet["properties"]) == set(loader.SNIPPET_KEYS)
+    red_flag = SCHEMA["properties"]["red_flags"]["items"]
+    assert set(red_flag["properties"]) == set(loader.RED_FLAG_KEYS)
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        lambda d: d.update(alaises=d.pop("aliases")),
+        lambda d: d.update(id="Bad_Id"),
+        lambda d: d["snippets"]["treatment"].update(reviewed="21/11/2026"),
+        lambda d: d["snippets"]["treatment"].pop("sources"),
+    ],
+    ids=["unknown-key", "bad-id", "bad-date", "no-sources"],
+)
+def test_schema_flags_what_the_loader_rejects(mutation) -> None:
+    data = json.loads(json.dumps(read_yaml(BUNDLED_CONTENT / "topics" / "ivig.yaml")))
+    mutation(data)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, SCHEMA)
