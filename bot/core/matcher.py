@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,18 +110,21 @@ class Matcher:
             for alias in entry.aliases
         }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
-        # Typo matching only runs against aliases long enough to tolerate one.
+        # Typo matching only runs against aliases long enough to tolerate one, grouped by
+        # length: a gram of length L within k typos can only meet aliases of length L-k..L+k.
+        fuzzy = [a for a in aliases if len(a.compact) > EXACT_ONLY_CHARS]
+        self._by_length: dict[int, tuple[list[str], list[Topic]]] = {}
+        for alias in fuzzy:
+            bucket = self._by_length.setdefault(len(alias.compact), ([], []))
+            bucket[0].append(alias.compact)
+            bucket[1].append(alias.topic)
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
+        self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
-            chosen = [
-                a for a in aliases if a.topic.kind in kinds and len(a.compact) > EXACT_ONLY_CHARS
-            ]
+            chosen = [a for a in fuzzy if a.topic.kind in kinds]
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
-        self._all_kinds = tuple(Kind)
-        self._fuzzy[self._all_kinds] = (
-            [a.compact for a in aliases if len(a.compact) > EXACT_ONLY_CHARS],
-            [a.topic for a in aliases if len(a.compact) > EXACT_ONLY_CHARS],
-        )
+            ordered = sorted(chosen, key=lambda a: a.compact)
+            self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
 
     # -- matching -------------------------------------------------------------------------
 
@@ -148,7 +152,7 @@ class Matcher:
             return Match(phrase, 95.0, How.PHRASE)
 
         grams = self._grams(tokens, whole)
-        typo = self._typo(grams, kinds) or self._typo(grams, self._all_kinds)
+        typo = self._typo(grams, kinds)
         if typo is not None:
             topic, score = typo
             return Match(topic, score, How.TYPO)
@@ -194,29 +198,35 @@ class Matcher:
         return grams
 
     def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic, float] | None:
-        """The closest alias within the typo allowance of some gram, if exactly one topic is."""
-        choices, owners = self._fuzzy[kinds]
+        """The topic closest to some gram within the typo allowance, preferring `kinds`.
+
+        None when nothing is close enough, or when two topics are equally close.
+        """
         found: dict[str, tuple[int, float, Topic]] = {}
         for gram in grams:
             limit = allowed_typos(len(gram))
-            if limit == 0:
-                continue
-            hits = process.extract(
-                gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
-            )
-            for alias, distance, index in hits:
-                if len(alias) <= _SHORT_WORD and not _short_typo(gram, alias):
+            for length in range(len(gram) - limit, len(gram) + limit + 1):
+                if length not in self._by_length:
                     continue
-                if distance > allowed_typos(len(alias)):
-                    continue
-                topic = owners[index]
-                score = 100.0 * (1 - distance / max(len(gram), len(alias)))
-                previous = found.get(topic.id)
-                if previous is None or distance < previous[0]:
-                    found[topic.id] = (distance, score, topic)
-        if not found:
+                choices, owners = self._by_length[length]
+                hits = process.extract(
+                    gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+                )
+                for alias, distance, index in hits:
+                    if distance > allowed_typos(length):
+                        continue
+                    if length <= _SHORT_WORD and not _short_typo(gram, alias):
+                        continue
+                    topic = owners[index]
+                    score = 100.0 * (1 - distance / max(len(gram), length))
+                    previous = found.get(topic.id)
+                    if previous is None or distance < previous[0]:
+                        found[topic.id] = (distance, score, topic)
+        allowed = [hit for hit in found.values() if hit[2].kind in kinds]
+        candidates = allowed or list(found.values())  # else: a topic of the wrong kind
+        if not candidates:
             return None
-        ranked = sorted(found.values(), key=lambda hit: (hit[0], -hit[1]))
+        ranked = sorted(candidates, key=lambda hit: (hit[0], -hit[1]))
         if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
             return None  # two topics equally close: ask rather than guess
         _, score, topic = ranked[0]
@@ -232,17 +242,20 @@ class Matcher:
             hits = process.extract(
                 gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=10
             )
-            prefixed = [
-                (alias, _PREFIX_SCORE, index)
-                for index, alias in enumerate(choices)
-                if alias.startswith(gram)
-            ]
-            for _alias, score, index in prefixed + hits:
-                topic = owners[index]
+            scored = [(score, owners[index]) for _alias, score, index in hits]
+            scored += [(_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)]
+            for score, topic in scored:
                 if score > best.get(topic.id, (0.0, topic))[0]:
                     best[topic.id] = (score, topic)
         ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].title))
         return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
+
+    def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
+        """Topics with an alias that starts with `prefix` (compact), by binary search."""
+        names, owners = self._sorted[kinds]
+        start = bisect.bisect_left(names, prefix)
+        end = bisect.bisect_left(names, prefix + "\U0010ffff", start)
+        return owners[start:end]
 
     # -- autocomplete ---------------------------------------------------------------------
 
