@@ -38,7 +38,7 @@ def render_answer(answer: Answer) -> str:
         parts.append("")
     if answer.status is Status.NO_MATCH and answer.query:
         parts.append(f'No topic matches "{answer.query}".')
-    if answer.status in (Status.ANSWER, Status.OUT_OF_SCOPE) and answer.title:
+    if answer.status in (Status.ANSWER, Status.OUT_OF_SCOPE, Status.MG_CAUTION) and answer.title:
         parts.append(f"== {answer.title} ==")
     body = answer.text or answer.message or ""
     if answer.status is Status.NO_MATCH:

@@ -53,7 +53,7 @@ def test_every_snippet_resolves_its_disclaimer_and_sources(catalog: Catalog) -> 
 def test_every_source_is_cited_somewhere(catalog: Catalog) -> None:
     cited = {s for t in catalog.topics.values() for sn in t.snippets.values() for s in sn.sources}
     cited |= {s for t in catalog.topics.values() for f in t.red_flags for s in f.sources}
-    cited |= {s for entry in catalog.out_of_scope for s in entry.sources}
+    cited |= {s for note in catalog.notes for s in note.sources}
     assert set(catalog.sources) - cited == set()
 
 

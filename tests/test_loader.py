@@ -73,7 +73,7 @@ def test_alias_claimed_by_two_topics_after_normalisation(tmp_path: Path) -> None
     )
     found = problems_for(tmp_path, other=other)
     assert len(found) == 1
-    assert "alias 'brandname' also belongs to topic" in found[0]
+    assert "alias 'brandname' also belongs to topic 'drug'" in found[0]
     assert "field aliases" in found[0]
 
 
@@ -204,3 +204,32 @@ def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_catalog(tmp_path / "nowhere")
     assert "content folder not found" in str(caught.value.problems[0])
+
+
+def test_note_files_are_validated_too(tmp_path: Path) -> None:
+    root = write_content(tmp_path / "content")
+    (root / "mg_cautions.yaml").write_text(
+        "- name: Example antibiotic\n  aliases: [brandname, exampleotic]\n"
+        "  nte: typo\n  sources: [SRC-ONE, NOPE]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_catalog(root)
+    found = "\n".join(map(str, caught.value.problems))
+    assert "unknown key 'nte' (did you mean 'note'?)" in found
+    assert "[0].note: missing or empty" in found
+    assert "unknown source id 'NOPE'" in found
+    assert "alias 'brandname' also belongs to note 'Example antibiotic'" in found
+
+
+def test_notes_load_with_their_kind(tmp_path: Path) -> None:
+    root = write_content(tmp_path / "content")
+    (root / "out_of_scope.yaml").write_text(
+        "- name: Other disorder\n  aliases: [otherdis]\n"
+        "  note: Not covered.\n  sources: [SRC-ONE]\n",
+        encoding="utf-8",
+    )
+    notes = load_catalog(root).notes
+    assert [(n.kind.value, n.name, n.aliases) for n in notes] == [
+        ("out_of_scope", "Other disorder", ("otherdis",))
+    ]

@@ -248,3 +248,34 @@ class TestAutocomplete:
     def test_at_most_25_for_any_input(self, service: AnswerService) -> None:
         for partial in ["", "a", "e", "in", "x" * 300]:
             assert len(service.autocomplete(T, partial)) <= 25
+
+
+@pytest.mark.parametrize(
+    ("query", "name_part"),
+    [
+        ("cipro", "Fluoroquinolone"),
+        ("ciprofloxacin", "Fluoroquinolone"),
+        ("azithromycin", "Macrolide"),
+        ("Z-Pak", "Macrolide"),
+        ("magnesium", "Magnesium"),
+        ("metoprolol", "Beta-blockers"),
+        ("a beta blocker", "Beta-blockers"),
+        ("keytruda", "checkpoint"),
+        ("is levofloxacin ok with mg", "Fluoroquinolone"),
+        ("azithromycine", "Macrolide"),  # a typo
+    ],
+)
+def test_medicines_that_can_worsen_mg_get_their_caution(
+    service: AnswerService, query: str, name_part: str
+) -> None:
+    answer = service.ask(S, query)
+    assert answer.status is Status.MG_CAUTION
+    assert answer.topic is None and answer.text is None
+    assert name_part in (answer.title or "")
+    assert "MG" in (answer.message or "") and "Not a treatment this bot covers" in answer.message
+    assert answer.sources
+
+
+def test_a_covered_treatment_wins_over_a_caution(service: AnswerService) -> None:
+    assert service.ask(S, "botox").topic == "botulinum-toxin"
+    assert service.ask(S, "prednisone").topic == "corticosteroids"

@@ -36,6 +36,6 @@ def test_no_run_of_words_copied_from_seeds_or_brief(catalog: Catalog) -> None:
         texts = [s.text for s in topic.snippets.values()] + [f.text for f in topic.red_flags]
         for text in texts:
             copied += [(topic.id, " ".join(run)) for run in _runs(text) & originals]
-    for entry in catalog.out_of_scope:
-        copied += [(entry.name, " ".join(run)) for run in _runs(entry.note) & originals]
+    for note in catalog.notes:
+        copied += [(note.name, " ".join(run)) for run in _runs(note.text) & originals]
     assert copied == []

@@ -60,6 +60,8 @@ class Status(StrEnum):
     """An empty query: the topics this command covers."""
     OUT_OF_SCOPE = "out_of_scope"
     """A condition the bot does not cover; a note says so, with its source."""
+    MG_CAUTION = "mg_caution"
+    """A medicine that is not covered as a treatment but can worsen MG; a note says so."""
 
 
 @dataclass(frozen=True)
@@ -142,15 +144,16 @@ class AnswerService:
         match = self.matcher.match_normalised(command, normalised)
         if match.topic is not None:
             answer = self._answer_for(command, shown_query, match.topic, match.score)
-        elif match.out_of_scope is not None:
-            entry = match.out_of_scope
+        elif match.note is not None:
+            note = match.note
             answer = Answer(
                 command=command,
                 query=shown_query,
-                status=Status.OUT_OF_SCOPE,
-                title=entry.name,
-                message=entry.note,
-                sources=self._sources(entry.sources),
+                status=Status(note.kind.value),
+                title=note.name,
+                message=note.text,
+                sources=self._sources(note.sources),
+                score=match.score,
                 disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
             )
         else:

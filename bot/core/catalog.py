@@ -79,13 +79,30 @@ class RedFlag:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class OutOfScope:
-    """A condition people confuse with a covered one, answered with a note instead of a topic."""
+class NoteKind(StrEnum):
+    """Why a name gets a note instead of a topic."""
 
+    OUT_OF_SCOPE = "out_of_scope"
+    """A look-alike disorder the bot does not cover (Lambert-Eaton, hyperekplexia)."""
+    MG_CAUTION = "mg_caution"
+    """A medicine that is not a treatment covered here but can worsen MG (ciprofloxacin)."""
+
+
+NOTE_FILES: Mapping[str, NoteKind] = {
+    "out_of_scope.yaml": NoteKind.OUT_OF_SCOPE,
+    "mg_cautions.yaml": NoteKind.MG_CAUTION,
+}
+"""Optional content files of notes, and the kind of note each holds."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A name answered with a short sourced note instead of a topic's snippet."""
+
+    kind: NoteKind
     name: str
     aliases: tuple[str, ...]
-    note: str
+    text: str
     sources: tuple[str, ...]
 
 
@@ -110,7 +127,7 @@ class Catalog:
     topics: Mapping[str, Topic]
     sources: Mapping[str, Source]
     disclaimers: Mapping[str, Disclaimer]
-    out_of_scope: tuple[OutOfScope, ...] = ()
+    notes: tuple[Note, ...] = ()
     _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.catalog import (
+    NOTE_FILES,
     REQUIRED_DISCLAIMERS,
     SNIPPETS_BY_KIND,
     Catalog,
     Command,
     Disclaimer,
     Kind,
-    OutOfScope,
+    Note,
+    NoteKind,
     RedFlag,
     Snippet,
     Source,
@@ -43,7 +45,7 @@ SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
 RED_FLAG_KEYS = ("text", "keywords", "sources")
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
-OUT_OF_SCOPE_KEYS = ("name", "aliases", "note", "sources")
+NOTE_KEYS = ("name", "aliases", "note", "sources")
 TOPIC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -326,10 +328,9 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
     return sources
 
 
-def _load_out_of_scope(
-    checker: _Checker, root: Path, sources: dict[str, Source]
-) -> tuple[OutOfScope, ...]:
-    path = root / "out_of_scope.yaml"
+def _load_notes(
+    checker: _Checker, path: Path, kind: NoteKind, sources: dict[str, Source]
+) -> tuple[Note, ...]:
     if not path.is_file():
         return ()
     file = checker.name(path)
@@ -345,12 +346,12 @@ def _load_out_of_scope(
         if not isinstance(entry, LineMap):
             checker.add(file, "each entry must be a mapping", field=field)
             continue
-        checker.unknown_keys(file, entry, OUT_OF_SCOPE_KEYS, None, f"{field}.")
+        checker.unknown_keys(file, entry, NOTE_KEYS, None, f"{field}.")
         name = checker.text(file, entry, "name", None, f"{field}.name", limit=MAX_TITLE_CHARS)
         aliases = checker.text_list(file, entry, "aliases", None, f"{field}.aliases")
         note = checker.text(file, entry, "note", None, f"{field}.note", limit=1000)
         ids = checker.source_ids(file, entry, name, f"{field}.sources", sources)
-        entries.append(OutOfScope(name, aliases, note, ids))
+        entries.append(Note(kind, name, aliases, note, ids))
     return tuple(entries)
 
 
@@ -601,27 +602,31 @@ def _check_across_topics(
     checker: _Checker,
     raw_topics: list[_RawTopic],
     unreadable: set[str],
-    out_of_scope: tuple[OutOfScope, ...],
+    notes: tuple[tuple[Note, str], ...],
 ) -> None:
-    owners: dict[str, tuple[str, str]] = {}  # compact alias -> (topic id, file)
-    for entry in out_of_scope:
-        for alias in entry.aliases:
+    owners: dict[str, tuple[str, str]] = {}  # compact alias -> (owner label, file)
+    for note, file in notes:
+        label = f"note '{note.name}'"
+        for alias in note.aliases:
             key = compact(normalise(alias))
-            owners.setdefault(key, (f"out of scope: {entry.name}", "out_of_scope.yaml"))
+            owner = owners.setdefault(key, (label, file))
+            if owner != (label, file):
+                checker.add(
+                    file,
+                    f"alias '{alias}' also belongs to {owner[0]} ({owner[1]})",
+                    field="aliases",
+                )
     ids = {raw.topic.id: raw.topic for raw in raw_topics}
     for raw in raw_topics:
         topic = raw.topic
+        label = f"topic '{topic.id}'"
         names = (topic.id, topic.title, *topic.aliases)
         for name in dict.fromkeys(compact(normalise(n)) for n in names if n):
-            if not name:
-                continue
-            owner = owners.get(name)
-            if owner is None:
-                owners[name] = (topic.id, raw.file)
-            elif owner[0] != topic.id:
+            owner = owners.setdefault(name, (label, raw.file))
+            if name and owner[0] != label:
                 checker.add(
                     raw.file,
-                    f"alias '{name}' also belongs to topic '{owner[0]}' ({owner[1]})",
+                    f"alias '{name}' also belongs to {owner[0]} ({owner[1]})",
                     topic=topic.id,
                     field="aliases",
                     line=raw.aliases_line,
@@ -647,7 +652,11 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         raise ContentError([Problem(str(root), None, None, None, "content folder not found")])
     disclaimers = _load_disclaimers(checker, root)
     sources = _load_sources(checker, root)
-    out_of_scope = _load_out_of_scope(checker, root, sources)
+    notes = tuple(
+        (note, checker.name(root / name))
+        for name, kind in NOTE_FILES.items()
+        for note in _load_notes(checker, root / name, kind, sources)
+    )
     topics_dir = root / "topics"
     paths = (
         sorted(p for p in topics_dir.glob("*") if p.suffix in TOPIC_SUFFIXES and p.is_file())
@@ -669,10 +678,13 @@ def load_catalog(content_dir: Path | str) -> Catalog:
             )
         seen.setdefault(raw.topic.id, raw.file)
     unreadable = {p.stem for p in paths} - {raw.topic.id for raw in raw_topics}
-    _check_across_topics(checker, raw_topics, unreadable, out_of_scope)
+    _check_across_topics(checker, raw_topics, unreadable, notes)
     if checker.problems:
         raise ContentError(checker.problems)
     topics = {raw.topic.id: raw.topic for raw in raw_topics}
     return Catalog(
-        topics=topics, sources=sources, disclaimers=disclaimers, out_of_scope=out_of_scope
+        topics=topics,
+        sources=sources,
+        disclaimers=disclaimers,
+        notes=tuple(note for note, _ in notes),
     )

@@ -10,7 +10,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, OutOfScope, Topic
+from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Note, Topic
 from bot.core.normalize import compact, normalise
 
 EXACT_ONLY_CHARS = 3
@@ -75,7 +75,8 @@ class Match:
     score: float
     how: How
     suggestions: tuple[Topic, ...] = ()
-    out_of_scope: OutOfScope | None = None
+    note: Note | None = None
+    """Set instead of a topic when the query names something answered with a note."""
 
 
 @dataclass(frozen=True)
@@ -104,20 +105,20 @@ class Matcher:
                     self._exact[key] = topic
                     aliases.append(_Alias(key, spaced, topic))
         self._aliases = tuple(aliases)
-        self._out_of_scope = {
-            compact(normalise(alias)): entry
-            for entry in catalog.out_of_scope
-            for alias in entry.aliases
+        self._notes = {
+            compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
         # Typo matching only runs against aliases long enough to tolerate one, grouped by
         # length: a gram of length L within k typos can only meet aliases of length L-k..L+k.
         fuzzy = [a for a in aliases if len(a.compact) > EXACT_ONLY_CHARS]
-        self._by_length: dict[int, tuple[list[str], list[Topic]]] = {}
-        for alias in fuzzy:
-            bucket = self._by_length.setdefault(len(alias.compact), ([], []))
-            bucket[0].append(alias.compact)
-            bucket[1].append(alias.topic)
+        self._by_length: dict[int, tuple[list[str], list[Topic | Note]]] = {}
+        named: list[tuple[str, Topic | Note]] = [(a.compact, a.topic) for a in fuzzy]
+        named += [(key, note) for key, note in self._notes.items() if len(key) > EXACT_ONLY_CHARS]
+        for key, owner in named:
+            bucket = self._by_length.setdefault(len(key), ([], []))
+            bucket[0].append(key)
+            bucket[1].append(owner)
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
@@ -144,9 +145,9 @@ class Matcher:
             return Match(exact, 100.0, How.EXACT)
 
         tokens = normalised.split()[:_MAX_TOKENS]
-        excluded = self._excluded(tokens)
-        if excluded is not None:
-            return Match(None, 0.0, How.NONE, out_of_scope=excluded)
+        note = self._note(tokens)
+        if note is not None:
+            return Match(None, 100.0, How.PHRASE, note=note)
         phrase = self._phrase(tokens, kinds)
         if phrase is not None:
             return Match(phrase, 95.0, How.PHRASE)
@@ -154,17 +155,19 @@ class Matcher:
         grams = self._grams(tokens, whole)
         typo = self._typo(grams, kinds)
         if typo is not None:
-            topic, score = typo
-            return Match(topic, score, How.TYPO)
+            found, score = typo
+            if isinstance(found, Note):
+                return Match(None, score, How.TYPO, note=found)
+            return Match(found, score, How.TYPO)
         return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds))
 
-    def _excluded(self, tokens: list[str]) -> OutOfScope | None:
-        """A condition the bot does not cover, named anywhere in the query (`lambert eaton`)."""
+    def _note(self, tokens: list[str]) -> Note | None:
+        """A name answered with a note (`lambert eaton`, `cipro`), anywhere in the query."""
         for size in range(min(self._max_words, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
-                entry = self._out_of_scope.get("".join(tokens[start : start + size]))
-                if entry is not None:
-                    return entry
+                note = self._notes.get("".join(tokens[start : start + size]))
+                if note is not None:
+                    return note
         return None
 
     def _phrase(self, tokens: list[str], kinds: tuple[Kind, ...]) -> Topic | None:
@@ -197,12 +200,12 @@ class Matcher:
                     grams.append(gram)
         return grams
 
-    def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic, float] | None:
-        """The topic closest to some gram within the typo allowance, preferring `kinds`.
+    def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
+        """The topic (or note) closest to some gram within the typo allowance, preferring `kinds`.
 
         None when nothing is close enough, or when two topics are equally close.
         """
-        found: dict[str, tuple[int, float, Topic]] = {}
+        found: dict[str, tuple[int, float, Topic | Note]] = {}
         for gram in grams:
             limit = allowed_typos(len(gram))
             for length in range(len(gram) - limit, len(gram) + limit + 1):
@@ -217,20 +220,23 @@ class Matcher:
                         continue
                     if length <= _SHORT_WORD and not _short_typo(gram, alias):
                         continue
-                    topic = owners[index]
+                    owner = owners[index]
+                    key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
                     score = 100.0 * (1 - distance / max(len(gram), length))
-                    previous = found.get(topic.id)
+                    previous = found.get(key)
                     if previous is None or distance < previous[0]:
-                        found[topic.id] = (distance, score, topic)
-        allowed = [hit for hit in found.values() if hit[2].kind in kinds]
+                        found[key] = (distance, score, owner)
+        allowed = [
+            hit for hit in found.values() if hit[2].kind in kinds or isinstance(hit[2], Note)
+        ]
         candidates = allowed or list(found.values())  # else: a topic of the wrong kind
         if not candidates:
             return None
         ranked = sorted(candidates, key=lambda hit: (hit[0], -hit[1]))
         if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
             return None  # two topics equally close: ask rather than guess
-        _, score, topic = ranked[0]
-        return topic, round(score, 1)
+        _, score, owner = ranked[0]
+        return owner, round(score, 1)
 
     def suggest(self, grams: Iterable[str], kinds: tuple[Kind, ...]) -> tuple[Topic, ...]:
         """Up to three topics that look like the query, best first ("did you mean ...")."""
