@@ -14,6 +14,7 @@ from bot.content_dir import resolve_content_dir
 from bot.core.answers import AnswerService, UnknownCommandError, parse_command
 from bot.core.catalog import Catalog, Command
 from bot.core.loader import ContentError, load_catalog
+from bot.export import FORMATS, export
 from bot.render_text import render_answer
 
 EXIT_OK = 0
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", parents=[common], help="validate the content; exit 1 on any problem"
     )
+    export = commands.add_parser(
+        "export", parents=[common], help="the whole catalogue for reviewers (Markdown or HTML)"
+    )
+    export.add_argument("--format", choices=FORMATS, default="markdown")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: stdout)")
     commands.add_parser("console", parents=[common], help="the interactive console")
     return parser
 
@@ -145,6 +151,20 @@ def _topics(catalog: Catalog, as_json: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: TextIO) -> int:
+    document = export(catalog, fmt)
+    if output is None:
+        out.write(document)
+        return EXIT_OK
+    try:
+        Path(output).write_text(document, encoding="utf-8")
+    except OSError as error:
+        print(f"Cannot write {output}: {error.strerror}", file=err)
+        return EXIT_USAGE
+    print(f"Wrote {output} ({len(catalog.topics)} topics, {fmt}).", file=err)
+    return EXIT_OK
+
+
 def _check(content_dir: Path, out: TextIO) -> int:
     try:
         catalog = load_catalog(content_dir)
@@ -179,6 +199,8 @@ def main(
         return _ask(args, service, out, err)
     if args.action == "topics":
         return _topics(catalog, args.json, out)
+    if args.action == "export":
+        return _export(catalog, args.format, args.output, out, err)
     if args.action is None and os.environ.get("DISCORD_TOKEN"):
         print(
             "DISCORD_TOKEN is set, but this version has no Discord front end yet; "

@@ -13,17 +13,44 @@ from bot.core import loader
 from bot.core.catalog import SNIPPETS_BY_KIND, Catalog, Kind
 from bot.core.yaml_reader import read_yaml
 
-REQUIRED_NOW = {
-    "sps": Kind.CONDITION,
-    "ae": Kind.CONDITION,
-    "mg": Kind.CONDITION,
-    "ivig": Kind.TREATMENT,
-    "rituximab": Kind.TREATMENT,
-    "baclofen": Kind.TREATMENT,
-    "benzodiazepines": Kind.TREATMENT,
-    "plasma-exchange": Kind.TREATMENT,
-    "corticosteroids": Kind.TREATMENT,
-    "pyridostigmine": Kind.TREATMENT,
+CONDITIONS = ("sps", "ae", "mg")
+TREATMENTS = [
+    "baclofen",
+    "benzodiazepines",
+    "tizanidine",
+    "methocarbamol",
+    "botulinum-toxin",
+    "dantrolene",
+    "gabapentin",
+    "pregabalin",
+    "tiagabine",
+    "valproate",
+    "antidepressants",
+    "ivig",
+    "scig",
+    "corticosteroids",
+    "plasma-exchange",
+    "rituximab",
+    "cyclophosphamide",
+    "mycophenolate",
+    "azathioprine",
+    "stem-cell-transplant",
+    "bortezomib",
+    "tocilizumab",
+    "pyridostigmine",
+    "thymectomy",
+    "eculizumab",
+    "ravulizumab",
+    "zilucoplan",
+    "efgartigimod",
+    "rozanolixizumab",
+    "nipocalimab",
+    "inebilizumab",
+    "physical-therapy",
+]
+REQUIRED = {
+    **dict.fromkeys(CONDITIONS, Kind.CONDITION),
+    **dict.fromkeys(TREATMENTS, Kind.TREATMENT),
 }
 SCHEMA = json.loads((BUNDLED_CONTENT / "schema" / "topic.schema.json").read_text(encoding="utf-8"))
 TOPIC_FILES = sorted((BUNDLED_CONTENT / "topics").glob("*.yaml"))
@@ -34,13 +61,23 @@ CONDITION_NAMES = {
 }
 
 
-@pytest.mark.parametrize(("topic_id", "kind"), sorted(REQUIRED_NOW.items()))
+@pytest.mark.parametrize(("topic_id", "kind"), sorted(REQUIRED.items()))
 def test_required_topics_exist_complete(catalog: Catalog, topic_id: str, kind: Kind) -> None:
     topic = catalog.topics[topic_id]
     assert topic.kind is kind
     assert set(topic.snippets) == set(SNIPPETS_BY_KIND[kind])
     for snippet in topic.snippets.values():
         assert len(snippet.text) >= 300, "a real answer, not a stub"
+
+
+def test_at_least_the_four_disclaimers_exist(catalog: Catalog) -> None:
+    assert {"general", "medicine", "procedure", "emergency"} <= set(catalog.disclaimers)
+
+
+def test_procedures_carry_the_procedure_disclaimer(catalog: Catalog) -> None:
+    for topic_id in ("plasma-exchange", "thymectomy", "stem-cell-transplant"):
+        for snippet in catalog.topics[topic_id].snippets.values():
+            assert snippet.disclaimer == "procedure", topic_id
 
 
 def test_every_snippet_resolves_its_disclaimer_and_sources(catalog: Catalog) -> None:
