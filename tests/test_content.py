@@ -10,7 +10,7 @@ import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
 from bot.core import loader
-from bot.core.catalog import SNIPPETS_BY_KIND, Catalog, Kind
+from bot.core.catalog import SNIPPETS_BY_KIND, Catalog, Command, Kind
 from bot.core.yaml_reader import read_yaml
 
 CONDITIONS = ("sps", "ae", "mg")
@@ -148,3 +148,88 @@ def test_schema_flags_what_the_loader_rejects(mutation) -> None:
     mutation(data)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic_id"),
+    [
+        ("stiff man syndrome", "sps"),
+        ("PERM", "sps"),
+        ("anti-GAD", "sps"),
+        ("anti-NMDA receptor encephalitis", "ae"),
+        ("LGI1", "ae"),
+        ("CASPR2", "ae"),
+        ("limbic encephalitis", "ae"),
+        ("ocular myasthenia", "mg"),
+        ("generalized MG", "mg"),
+        ("AChR", "mg"),
+        ("MuSK", "mg"),
+        ("Gabatril", "tiagabine"),
+        ("Gabitril", "tiagabine"),
+        ("IVIg", "ivig"),
+        ("PLEX", "plasma-exchange"),
+        ("MMF", "mycophenolate"),
+        ("HSCT", "stem-cell-transplant"),
+        ("Truxima", "rituximab"),
+        ("Vyvgart Hytrulo", "efgartigimod"),
+        ("Bkemv", "eculizumab"),
+        ("Zanaflex", "tizanidine"),
+        ("Lyrica", "pregabalin"),
+        ("Depakote", "valproate"),
+        ("duloxetine", "antidepressants"),
+        ("Hizentra", "scig"),
+        ("Velcade", "bortezomib"),
+        ("Actemra", "tocilizumab"),
+        ("physio", "physical-therapy"),
+    ],
+)
+def test_subtypes_old_names_brands_and_abbreviations(service, typed: str, topic_id: str) -> None:
+    assert service.ask(Command.TREATMENT, typed).topic == topic_id
+
+
+def test_different_disorders_are_not_aliases(catalog: Catalog) -> None:
+    every_alias = " | ".join(a.lower() for t in catalog.topics.values() for a in t.aliases)
+    for other in ("hyperekplexia", "stiff baby", "lambert", "lems", "congenital myasthenic"):
+        assert other not in every_alias
+
+
+def _text(catalog: Catalog, topic_id: str, command: str) -> str:
+    return catalog.topics[topic_id].snippets[command].text
+
+
+@pytest.mark.parametrize(
+    ("topic_id", "command", "pattern"),
+    [
+        ("corticosteroids", "sideeffects", r"worse"),  # steroids can worsen MG at first
+        ("antidepressants", "sideeffects", r"SNRI"),
+        ("antidepressants", "treatment", r"SNRI"),
+        ("baclofen", "sideeffects", r"[Nn]ever stop"),
+        ("benzodiazepines", "sideeffects", r"(?i)never stop|abrupt|suddenly"),
+        ("eculizumab", "sideeffects", r"(?i)meningococcal"),
+        ("ravulizumab", "sideeffects", r"(?i)meningococcal"),
+        ("zilucoplan", "sideeffects", r"(?i)meningococcal"),
+    ],
+)
+def test_condition_specific_cautions(
+    catalog: Catalog, topic_id: str, command: str, pattern: str
+) -> None:
+    assert re.search(pattern, _text(catalog, topic_id, command))
+
+
+def test_the_brief_corrections_are_followed(catalog: Catalog) -> None:
+    everything = "\n".join(s.text for t in catalog.topics.values() for s in t.snippets.values())
+    assert not re.search(r"20\s*[–-]\s*40\s*%", everything)  # unverified AE non-response figure
+    assert re.search(r"47%", _text(catalog, "ae", "resistance"))
+    assert not re.search(r"[$£]\s?\d|RMB", everything)  # unverified IVIG cost figures
+    assert not re.search(r"(?i)antibodies against (IVIG|immunoglobulin)", everything)
+    assert not re.search(r"(?i)transcranial magnetic|\bTMS\b", everything)
+    assert "Gabitril" in _text(catalog, "tiagabine", "treatment")  # not the seed's "Gabatril"
+
+
+def test_no_doses_in_snippets(catalog: Catalog) -> None:
+    for topic in catalog.topics.values():
+        for command, snippet in topic.snippets.items():
+            # trial results such as "44 vs 60 mg" compare groups; they are not instructions
+            text = re.sub(r"\d+ vs \d+ mg", "", snippet.text)
+            dose = re.search(r"\d\s?(mg|mcg|µg|g)/?(kg|day)?\b", text)
+            assert dose is None, (topic.id, command, dose)
