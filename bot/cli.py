@@ -16,6 +16,7 @@ from bot.core.catalog import Catalog, Command
 from bot.core.loader import ContentError, load_catalog
 from bot.export import FORMATS, export
 from bot.render_text import render_answer
+from bot.settings import read_env_file
 
 EXIT_OK = 0
 EXIT_NO_MATCH = 1
@@ -63,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="markdown")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: stdout)")
     commands.add_parser("console", parents=[common], help="the interactive console")
+    commands.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    sync = commands.add_parser(
+        "sync", parents=[common], help="register the slash commands with Discord, then exit"
+    )
+    sync.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="one server, instantly (for testing); without it: globally (may take up to an hour)",
+    )
     return parser
 
 
@@ -191,6 +202,15 @@ def main(
     content_dir = resolve_content_dir(args.content_dir)
     if args.action == "check":
         return _check(content_dir, out)
+    token_set = bool(
+        os.environ.get("DISCORD_TOKEN") or read_env_file(Path(".env")).get("DISCORD_TOKEN")
+    )
+    if args.action in ("run", "sync") or (args.action is None and token_set):
+        from bot.discord_app.main import run_discord
+
+        return run_discord(
+            args.action or "run", args.content_dir, getattr(args, "guild", None), err
+        )
     catalog = _load(content_dir, err)
     if catalog is None:
         return EXIT_USAGE
@@ -201,12 +221,6 @@ def main(
         return _topics(catalog, args.json, out)
     if args.action == "export":
         return _export(catalog, args.format, args.output, out, err)
-    if args.action is None and os.environ.get("DISCORD_TOKEN"):
-        print(
-            "DISCORD_TOKEN is set, but this version has no Discord front end yet; "
-            "starting the console.",
-            file=err,
-        )
     from bot.console import run_console
 
     return run_console(service, sys.stdin, out)

@@ -1,0 +1,1 @@
+"""The Discord front end: a thin adapter from interactions to the core and back."""

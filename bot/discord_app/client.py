@@ -1,0 +1,186 @@
+"""Build, run and sync the Discord bot (discord.py AutoShardedBot, slash commands only)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.answers import AnswerService
+from bot.core.loader import load_catalog
+from bot.discord_app.commands import AnswerCommands
+from bot.discord_app.replies import NO_MENTIONS
+from bot.settings import Settings
+
+log = logging.getLogger("bot.discord")
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in plain words (never with the token)."""
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send REST and gateway traffic to the given bases (proxies, or a local stand-in)."""
+    discord.http.Route.BASE = api_base or DISCORD_API_BASE
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = (
+        yarl.URL(gateway_url) if gateway_url else DISCORD_GATEWAY
+    )
+
+
+class SupportBot(commands.AutoShardedBot):
+    """The bot: slash commands only, no privileged intents, no message content."""
+
+    def __init__(
+        self,
+        service: AnswerService,
+        *,
+        gateway_url: str | None = None,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and roles for interactions; not privileged
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no prefix commands are registered
+            help_command=None,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            shard_count=shard_count,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            **options,
+        )
+        self.service = service
+        self.gateway_override = gateway_url
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        """Register the commands (locally; `sync` pushes them to Discord on purpose)."""
+        if self.gateway_override:
+            fetch = self.http.get_bot_gateway
+
+            async def gateway_via_proxy() -> tuple[int, str, Any]:
+                shards, _, limits = await fetch()
+                return shards, str(self.gateway_override), limits
+
+            self.http.get_bot_gateway = gateway_via_proxy  # type: ignore[method-assign]
+        await self.add_cog(AnswerCommands(self, self.service))
+
+    async def on_ready(self) -> None:
+        """Log readiness (no member data)."""
+        log.info("ready: %d guild(s), %d shard(s)", len(self.guilds), self.shard_count or 1)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Speak kindly and privately to the member; log the fault without their data."""
+        if isinstance(error, app_commands.CommandOnCooldown):
+            message = (
+                "You've asked several questions in a short time. Please wait "
+                f"{error.retry_after:.0f} seconds and ask again."
+            )
+        else:
+            command = interaction.command.name if interaction.command else "unknown"
+            log.error(
+                "error in /%s: %s",
+                command,
+                type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            message = "Sorry, something went wrong on our side. Please try again in a moment."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    message, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+
+
+def build_bot(settings: Settings, **options: Any) -> SupportBot:
+    """Load the content and build the bot; StartupError when the content has problems."""
+    from bot.core.loader import ContentError
+
+    try:
+        catalog = load_catalog(settings.content_dir)
+    except ContentError as error:
+        raise StartupError(
+            f"The content in {settings.content_dir} has {len(error.problems)} problem(s); "
+            "run `python -m bot check` to list them."
+        ) from None
+    point_at(settings.api_base, settings.gateway_url)
+    return SupportBot(
+        AnswerService(catalog),
+        gateway_url=settings.gateway_url,
+        shard_count=settings.shard_count,
+        shard_ids=settings.shard_ids,
+        **options,
+    )
+
+
+async def _login(bot: SupportBot, token: str) -> None:
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise StartupError(
+            "Discord rejected DISCORD_TOKEN (401 Unauthorized). Copy a fresh token from the "
+            "developer portal (your application > Bot > Reset Token) into .env."
+        ) from None
+    except (discord.HTTPException, OSError) as error:
+        raise StartupError(f"Could not reach Discord to log in: {error}") from None
+
+
+async def run_bot(settings: Settings, **options: Any) -> None:
+    """Connect and serve until SIGTERM or SIGINT, then close the connection cleanly."""
+    token = settings.require_token()
+    bot = build_bot(settings, **options)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. not main thread
+            loop.add_signal_handler(signum, stopping.set)
+    async with bot:
+        await _login(bot, token)
+        runner = asyncio.create_task(bot.connect(reconnect=True))
+        stopper = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("shutting down")
+        stopper.cancel()
+        await bot.close()
+        if runner in done and runner.exception():
+            raise StartupError(f"The gateway connection failed: {runner.exception()}")
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+
+
+async def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
+    """Register the slash commands with Discord (one guild instantly, or globally) and return."""
+    token = settings.require_token()
+    bot = build_bot(settings)
+    async with bot:
+        await _login(bot, token)
+        started = time.perf_counter()
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+        log.info(
+            "synced %d command(s) in %.0f ms", len(synced), (time.perf_counter() - started) * 1000
+        )
+        return [command.name for command in synced]

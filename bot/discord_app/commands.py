@@ -1,0 +1,211 @@
+"""The slash commands: /treatment, /sideeffects, /resistance, /about, /topics."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.answers import AnswerService
+from bot.core.catalog import Command, Kind
+from bot.discord_app.embeds import FIELD_VALUE_LIMIT, NEUTRAL
+from bot.discord_app.replies import NO_MENTIONS, Responder
+
+log = logging.getLogger("bot.discord")
+
+COOLDOWN_RATE = 5
+COOLDOWN_SECONDS = 30.0
+QUERY_MAX = 100
+
+
+class AnswerCooldown:
+    """At most 5 answers per 30 seconds per member, across all answer commands.
+
+    Member ids live here in memory only, for the length of the window; they are never logged
+    or stored, and never next to what was asked.
+    """
+
+    def __init__(self, rate: int = COOLDOWN_RATE, per: float = COOLDOWN_SECONDS) -> None:
+        self.rate = rate
+        self.per = per
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def check(self, interaction: discord.Interaction) -> bool:
+        """Pass, or raise CommandOnCooldown with how long to wait."""
+        now = time.time()
+        if len(self._buckets) > 10_000:  # forget members whose window has passed
+            self._buckets = {
+                user: bucket
+                for user, bucket in self._buckets.items()
+                if bucket.get_tokens(now) < bucket.rate
+            }
+        bucket = self._buckets.setdefault(
+            interaction.user.id, app_commands.Cooldown(self.rate, self.per)
+        )
+        retry_after = bucket.update_rate_limit(now)
+        if retry_after:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+        return True
+
+
+class AnswerCommands(commands.Cog):
+    """The member-facing commands. Logic lives in the core; this only adapts."""
+
+    def __init__(self, bot: commands.Bot, service: AnswerService) -> None:
+        self.bot = bot
+        self.service = service
+        self.responder = Responder(service)
+        self.cooldown = AnswerCooldown()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """The shared cooldown applies to the answer commands, not /about or /topics."""
+        command = interaction.command
+        if command is not None and command.name in {c.value for c in Command}:
+            return self.cooldown.check(interaction)
+        return True
+
+    async def _answer(self, interaction: discord.Interaction, command: Command, query: str) -> None:
+        started = time.perf_counter()
+        answer = self.service.ask(command, query)
+        await self.responder.send(interaction, answer)
+        log.info(
+            "interaction command=%s status=%s topic=%s emergency=%s latency_ms=%.1f",
+            command.value,
+            answer.status.value,
+            answer.topic or "none",
+            "yes" if answer.emergency else "no",
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def _complete(self, command: Command, current: str) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label[:100], value=topic_id)
+            for label, topic_id in self.service.autocomplete(command, current)
+        ]
+
+    @app_commands.command(
+        name="treatment", description="Treatment overview for SPS, AE or MG, or about a treatment"
+    )
+    @app_commands.describe(topic="A condition (SPS, AE, MG) or a treatment (e.g. IVIG, baclofen)")
+    async def treatment(
+        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, QUERY_MAX]
+    ) -> None:
+        """Answer `/treatment topic:`."""
+        await self._answer(interaction, Command.TREATMENT, topic)
+
+    @treatment.autocomplete("topic")
+    async def _treatment_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._complete(Command.TREATMENT, current)
+
+    @app_commands.command(
+        name="sideeffects", description="Side effects and warning signs of a treatment"
+    )
+    @app_commands.describe(treatment="A treatment or medicine, e.g. IVIG, Valium, Mestinon")
+    async def sideeffects(
+        self, interaction: discord.Interaction, treatment: app_commands.Range[str, 1, QUERY_MAX]
+    ) -> None:
+        """Answer `/sideeffects treatment:`."""
+        await self._answer(interaction, Command.SIDEEFFECTS, treatment)
+
+    @sideeffects.autocomplete("treatment")
+    async def _sideeffects_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._complete(Command.SIDEEFFECTS, current)
+
+    @app_commands.command(
+        name="resistance", description="What treatment resistance means for SPS, AE or MG"
+    )
+    @app_commands.describe(condition="SPS, AE or MG")
+    async def resistance(
+        self, interaction: discord.Interaction, condition: app_commands.Range[str, 1, QUERY_MAX]
+    ) -> None:
+        """Answer `/resistance condition:`."""
+        await self._answer(interaction, Command.RESISTANCE, condition)
+
+    @resistance.autocomplete("condition")
+    async def _resistance_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._complete(Command.RESISTANCE, current)
+
+    @app_commands.command(
+        name="about", description="What this bot is and is not, and where its answers come from"
+    )
+    async def about(self, interaction: discord.Interaction) -> None:
+        """/about: purpose, disclaimer, content, review date, how to report a mistake."""
+        await interaction.response.send_message(
+            embed=about_embed(self.service), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(
+        name="topics", description="Browse the conditions and treatments this bot covers"
+    )
+    async def topics(self, interaction: discord.Interaction) -> None:
+        """/topics: everything covered, grouped by condition."""
+        await interaction.response.send_message(
+            embed=topics_embed(self.service), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def about_embed(service: AnswerService) -> discord.Embed:
+    """The /about card."""
+    catalog = service.catalog
+    reviewed = catalog.last_reviewed.isoformat() if catalog.last_reviewed else "not yet"
+    general = catalog.disclaimers.get("general")
+    embed = discord.Embed(
+        title="About this bot",
+        colour=NEUTRAL,
+        description=(
+            "Short, sourced answers about treatments for **stiff person syndrome (SPS)**, "
+            "**autoimmune encephalitis (AE)** and **myasthenia gravis (MG)**: "
+            "`/treatment`, `/sideeffects`, `/resistance`, `/topics`.\n\n"
+            "**What it is not:** it is not medical advice, it does not diagnose, and it never "
+            "suggests doses or changes to treatment. Your own neurologist and care team know "
+            "your situation.\n\n"
+            f"**In an emergency:** {catalog.emergency_notice}"
+        ),
+    )
+    embed.add_field(
+        name="Where the answers come from",
+        value=(
+            "Written in the project's own words from published research, patient-foundation "
+            "pages and drug labels; every answer lists its sources. Moderators curate the "
+            f"content. {len(catalog.topics)} topics, {len(catalog.sources)} sources; "
+            f"last reviewed {reviewed}."
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="Privacy",
+        value="Answers are private to you unless you press “Share in channel”.",
+        inline=False,
+    )
+    embed.add_field(
+        name="Spotted a mistake?",
+        value="Tell this server's moderators, with the command you used and what looks wrong.",
+        inline=False,
+    )
+    if general:
+        embed.set_footer(text=general.text)
+    return embed
+
+
+def topics_embed(service: AnswerService) -> discord.Embed:
+    """The /topics card: each condition with the treatments used for it."""
+    catalog = service.catalog
+    embed = discord.Embed(
+        title="What this bot covers",
+        colour=NEUTRAL,
+        description="Ask `/treatment`, `/sideeffects` or `/resistance` about any of these.",
+    )
+    for condition in catalog.of_kind(Kind.CONDITION):
+        names = ", ".join(t.title for t in catalog.treatments_for(condition.id))
+        value = names if len(names) <= FIELD_VALUE_LIMIT else names[: FIELD_VALUE_LIMIT - 1] + "…"
+        embed.add_field(name=condition.title, value=value or "—", inline=False)
+    return embed

@@ -1,0 +1,140 @@
+"""Turn a core Answer into what Discord shows: message content (the emergency notice) and an embed.
+
+Every embed stays inside Discord's limits (title 256, description 4,096, field value 1,024,
+footer 2,048, 25 fields, 6,000 in all); message content stays within 2,000 characters.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.answers import Answer, SourceRef, Status
+from bot.core.catalog import Catalog, Kind
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+FIELDS_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+
+COLOURS = {
+    "sps": discord.Colour(0x2A9D8F),  # teal
+    "ae": discord.Colour(0x7B5EA7),  # purple
+    "mg": discord.Colour(0x3A6EA5),  # blue
+}
+NEUTRAL = discord.Colour(0x6C757D)
+NOTE_COLOUR = discord.Colour(0xE9A23B)
+EMERGENCY_PREFIX = "🚨 "
+
+
+def escape(text: str) -> str:
+    """Echo what a member typed without Markdown effects or pings."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def colour_for(catalog: Catalog, topic_id: str | None) -> discord.Colour:
+    """A condition's own colour; a treatment takes its condition's when it has just one."""
+    topic = catalog.topics.get(topic_id or "")
+    if topic is None:
+        return NEUTRAL
+    if topic.kind is Kind.CONDITION:
+        return COLOURS.get(topic.id, NEUTRAL)
+    if len(topic.used_for) == 1:
+        return COLOURS.get(topic.used_for[0], NEUTRAL)
+    return NEUTRAL
+
+
+def emergency_content(answer: Answer) -> str | None:
+    """The message text that leads an answer to a crisis question, or None."""
+    if not answer.emergency:
+        return None
+    lines = [f"{EMERGENCY_PREFIX}**{answer.emergency}**"]
+    lines += [f"- {flag}" for flag in answer.red_flags]
+    return _cut("\n".join(lines), CONTENT_LIMIT)
+
+
+def _source_line(number: int, source: SourceRef) -> str:
+    title = discord.utils.escape_markdown(_cut(source.title, 120)).replace("]", ")")
+    url = source.url.replace(")", "%29")
+    line = f"{number}. [{title}]({url})"
+    return line if len(line) <= FIELD_VALUE_LIMIT else f"{number}. {title}"
+
+
+MAX_SOURCE_FIELDS = 10
+
+
+def _pack(lines: list[str]) -> list[str]:
+    """Join lines into field values of at most 1,024 characters each."""
+    values: list[str] = []
+    for line in lines:
+        if values and len(values[-1]) + 1 + len(line) <= FIELD_VALUE_LIMIT:
+            values[-1] += "\n" + line
+        else:
+            values.append(line[:FIELD_VALUE_LIMIT])
+    return values
+
+
+def _source_fields(sources: tuple[SourceRef, ...], budget: int) -> list[tuple[str, str]]:
+    """(name, value) fields listing the sources within the field limits and `budget` characters.
+
+    When not all fit, the last line says how many more there are.
+    """
+    lines = [_source_line(number, source) for number, source in enumerate(sources, 1)]
+    for shown in range(len(lines), -1, -1):
+        body = lines[:shown]
+        if shown < len(lines):
+            body.append(f"…and {len(lines) - shown} more sources.")
+        values = _pack(body)
+        fields = [("Sources" if i == 0 else "Sources (continued)", v) for i, v in enumerate(values)]
+        size = sum(len(name) + len(value) for name, value in fields)
+        if len(fields) <= MAX_SOURCE_FIELDS and size <= budget:
+            return fields
+    return []
+
+
+def answer_embed(catalog: Catalog, answer: Answer) -> discord.Embed:
+    """The embed for a snippet or a note: title, text, sources, disclaimer and review date."""
+    title = _cut(answer.title or "Answer", TITLE_LIMIT)
+    description = _cut(answer.text or answer.message or "", DESCRIPTION_LIMIT)
+    colour = (
+        NOTE_COLOUR if answer.status is not Status.ANSWER else colour_for(catalog, answer.topic)
+    )
+    embed = discord.Embed(title=title, description=description, colour=colour)
+    footer = answer.disclaimer or ""
+    if answer.reviewed:
+        footer += f" · Reviewed {answer.reviewed.isoformat()}"
+    footer = _cut(footer, FOOTER_LIMIT)
+    budget = EMBED_TOTAL_LIMIT - len(title) - len(description) - len(footer)
+    for name, value in _source_fields(answer.sources, budget):
+        embed.add_field(name=name, value=value, inline=False)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def suggestion_content(answer: Answer) -> str:
+    """Text for no match, wrong kind and topic lists; echoed input is escaped."""
+    parts: list[str] = []
+    if answer.status is Status.NO_MATCH:
+        shown = escape(answer.query) or "that"
+        parts.append(f"No topic matches “{shown}”.")
+        if answer.suggestions:
+            parts.append("Did you mean one of these?")
+        else:
+            parts.append("Try a condition (SPS, AE, MG) or a treatment name, or see `/topics`.")
+    elif answer.message:
+        parts.append(answer.message)
+    if answer.status in (Status.WRONG_KIND, Status.TOPIC_LIST):
+        parts.append("\n".join(f"- {ref.title}" for ref in answer.suggestions))
+    text = "\n".join(part for part in parts if part)
+    emergency = emergency_content(answer)
+    if emergency:
+        text = f"{emergency}\n\n{text}"
+    return _cut(text, CONTENT_LIMIT)

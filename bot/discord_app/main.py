@@ -1,0 +1,39 @@
+"""`python -m bot run` and `python -m bot sync`: settings, logging, clear errors, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TextIO
+
+from bot.settings import Settings, SettingsError
+
+
+def configure_logging(level: str) -> None:
+    """Our own logs at `level`; discord.py's never below INFO, so raw events stay out."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def run_discord(action: str, content_dir: str | None, guild: int | None, err: TextIO) -> int:
+    """Run or sync the Discord bot; 0 on a clean stop, 2 with a plain message otherwise."""
+    from bot.discord_app.client import StartupError, run_bot, sync_commands
+
+    try:
+        settings = Settings.load(content_dir=content_dir)
+        configure_logging(settings.log_level)
+        settings.require_token()
+        if action == "sync":
+            names = asyncio.run(sync_commands(settings, guild))
+            where = f"server {guild}" if guild else "all servers (global; may take up to an hour)"
+            print(f"Registered {len(names)} commands for {where}: {', '.join(names)}", file=err)
+        else:
+            asyncio.run(run_bot(settings))
+    except (SettingsError, StartupError) as error:
+        print(error, file=err)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,87 @@
+"""Every answer fits Discord's limits, for every topic and command, and echoes input safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answers import AnswerService, Status
+from bot.core.catalog import Catalog, Command
+from bot.discord_app.embeds import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    answer_embed,
+    emergency_content,
+    suggestion_content,
+)
+
+
+def assert_within_limits(embed) -> None:
+    data = embed.to_dict()
+    assert len(data.get("title", "")) <= TITLE_LIMIT
+    assert len(data.get("description", "")) <= DESCRIPTION_LIMIT
+    assert len(data.get("fields", [])) <= FIELDS_LIMIT
+    for field in data.get("fields", []):
+        assert 0 < len(field["value"]) <= FIELD_VALUE_LIMIT
+        assert len(field["name"]) <= 256
+    assert len(data.get("footer", {}).get("text", "")) <= FOOTER_LIMIT
+    assert len(embed) <= EMBED_TOTAL_LIMIT
+
+
+def every_answer(service: AnswerService, catalog: Catalog):
+    for topic in catalog.topics.values():
+        for command in Command:
+            yield service.ask(command, topic.id)
+    for note in catalog.notes:
+        yield service.ask(Command.SIDEEFFECTS, note.aliases[0])
+
+
+def test_every_topic_and_command_fits_one_embed(service: AnswerService, catalog: Catalog) -> None:
+    count = 0
+    for answer in every_answer(service, catalog):
+        if answer.status in (Status.ANSWER, Status.OUT_OF_SCOPE, Status.MG_CAUTION):
+            embed = answer_embed(catalog, answer)
+            assert_within_limits(embed)
+            assert embed.description == (answer.text or answer.message)
+            assert answer.disclaimer in embed.footer.text
+            sources = "\n".join(f.value for f in embed.fields)
+            shown = sources.count("](")
+            assert shown == len(answer.sources) or "more sources" in sources
+            count += 1
+        else:
+            assert len(suggestion_content(answer)) <= CONTENT_LIMIT
+    assert count >= 70
+
+
+def test_a_maximal_snippet_with_many_sources_still_fits(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    from dataclasses import replace
+
+    answer = service.ask(Command.TREATMENT, "sps")
+    huge = replace(answer, text="x" * 4096, sources=answer.sources * 5, title="T" * 300)
+    embed = answer_embed(catalog, huge)
+    assert_within_limits(embed)
+    assert "more sources" in embed.fields[-1].value
+
+
+def test_emergency_content_leads_and_fits(service: AnswerService) -> None:
+    answer = service.ask(Command.TREATMENT, "mg can't breathe and choking")
+    content = emergency_content(answer)
+    assert content is not None and len(content) <= CONTENT_LIMIT
+    assert content.startswith("🚨 **Call your local emergency number now")
+    assert emergency_content(service.ask(Command.TREATMENT, "mg")) is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["@everyone", "<@123456789012345678>", "**bold** _x_ `code`", "<@&987654321098765432>"]
+)
+def test_echoed_input_is_escaped(service: AnswerService, typed: str) -> None:
+    content = suggestion_content(service.ask(Command.TREATMENT, typed + " zzzqqq"))
+    assert "No topic matches" in content
+    assert "@everyone" not in content.replace("@\u200beveryone", "")
+    assert "**bold**" not in content
