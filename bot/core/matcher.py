@@ -16,7 +16,7 @@ from bot.core.normalize import compact, normalise
 EXACT_ONLY_CHARS = 3
 """Queries (and aliases) this short only match exactly: `ms` is not `mg`, `als` is not `ae`."""
 
-SUGGEST_SCORE = 62.0
+SUGGEST_SCORE = 70.0
 """Indel similarity (0-100) from which a topic is offered as "did you mean"."""
 _PREFIX_SCORE = 90.0
 """Suggestion score of an alias that starts with what was typed (`pyrido`)."""

@@ -9,12 +9,17 @@ from typing import TextIO
 from bot.settings import Settings, SettingsError
 
 
+def keep_discord_logs_quiet(level: str) -> None:
+    """discord.py logs raw gateway events (members, their questions) at DEBUG: never go there."""
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
 def configure_logging(level: str) -> None:
-    """Our own logs at `level`; discord.py's never below INFO, so raw events stay out."""
+    """Our own logs at `level`; discord.py's never below INFO."""
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    keep_discord_logs_quiet(level)
 
 
 def run_discord(action: str, content_dir: str | None, guild: int | None, err: TextIO) -> int:

@@ -1,0 +1,339 @@
+"""The real bot, through the real discord.py client, against the local Discord stand-in.
+
+Everything is asserted on what Discord would receive: callback bodies, flags, embeds,
+allowed mentions, components, command registrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content_dir import BUNDLED_CONTENT
+from bot.core.catalog import Catalog
+from bot.discord_app.client import StartupError, SupportBot, build_bot, sync_commands
+from bot.discord_app.main import keep_discord_logs_quiet
+from bot.settings import Settings
+from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+
+ROOT = Path(__file__).resolve().parent.parent
+EPHEMERAL = 64
+ANSWER_COMMANDS = {"treatment": "topic", "sideeffects": "treatment", "resistance": "condition"}
+
+
+def settings_for(standin: DiscordStandIn, token: str = "stand-in-token") -> Settings:
+    return Settings(
+        token=token,
+        content_dir=BUNDLED_CONTENT,
+        api_base=standin.api_base,
+        gateway_url=standin.gateway_url,
+    )
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandIn]:
+    async with serving_standin() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(standin: DiscordStandIn) -> AsyncIterator[SupportBot]:
+    support_bot = build_bot(settings_for(standin), guild_ready_timeout=0.1)
+    async with running_bot(support_bot, standin) as running:
+        await running.tree.sync()
+        yield running
+
+
+async def eventually(condition, timeout: float = 5.0) -> None:
+    """Poll `condition` (for things the stand-in does not see, such as log lines)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def buttons(body: dict) -> list[dict]:
+    return [c for row in body["data"].get("components", []) for c in row.get("components", [])]
+
+
+async def ask(standin: DiscordStandIn, command: str, value: str, user: dict | None = None) -> dict:
+    interaction = await standin.send_command(command, {ANSWER_COMMANDS[command]: value}, user=user)
+    return await standin.wait_for_callback(interaction)
+
+
+# -- login, sync ---------------------------------------------------------------------------
+
+
+async def test_logs_in_and_connects_through_the_overrides(bot: SupportBot, standin) -> None:
+    assert bot.user is not None and str(bot.user.id) == standin.bot_user["id"]
+    assert standin.identifies == 1
+    for path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot"):
+        assert standin.requested("GET", path), path
+    assert standin.heartbeats >= 1 or bot.latency >= 0
+    assert standin.unknown_requests == []
+    intents = standin.identify_payloads[0]["intents"]
+    assert intents & (1 << 1) == 0 and intents & (1 << 15) == 0  # no members, no message content
+
+
+async def test_sync_registers_the_commands_with_autocomplete(standin: DiscordStandIn) -> None:
+    names = await sync_commands(settings_for(standin), guild_id=int(standin.guild_id))
+    assert sorted(names) == ["about", "resistance", "sideeffects", "topics", "treatment"]
+    path, body = standin.command_puts[-1]
+    assert f"/guilds/{standin.guild_id}/commands" in path
+    by_name = {command["name"]: command for command in body}
+    for name, option_name in ANSWER_COMMANDS.items():
+        option = by_name[name]["options"][0]
+        assert option["name"] == option_name and option["type"] == 3
+        assert option["autocomplete"] is True and option["required"] is True
+        assert option["max_length"] == 100
+        assert option["description"]
+    await sync_commands(settings_for(standin))
+    assert standin.command_puts[-1].path.endswith(
+        f"/applications/{standin.application_id}/commands"
+    )
+
+
+async def test_rejected_token_is_a_clear_startup_error() -> None:
+    async with serving_standin(token="the-right-token") as server:
+        with pytest.raises(StartupError, match="rejected DISCORD_TOKEN"):
+            await sync_commands(settings_for(server, token="a-wrong-token"))
+
+
+# -- answers -------------------------------------------------------------------------------
+
+
+async def test_answer_is_a_private_embed_with_sources_disclaimer_and_share(
+    bot: SupportBot, standin, catalog: Catalog
+) -> None:
+    body = await ask(standin, "treatment", "SPS")
+    assert body["type"] == 4
+    data = body["data"]
+    assert data["flags"] & EPHEMERAL
+    assert data["allowed_mentions"] == {"parse": []}
+    embed = data["embeds"][0]
+    snippet = catalog.topics["sps"].snippets["treatment"]
+    assert embed["title"] == catalog.topics["sps"].title
+    assert embed["description"] == snippet.text
+    assert embed["fields"][0]["name"] == "Sources"
+    assert "](https://" in embed["fields"][0]["value"] or "](http://" in embed["fields"][0]["value"]
+    assert catalog.disclaimers[snippet.disclaimer].text in embed["footer"]["text"]
+    assert snippet.reviewed.isoformat() in embed["footer"]["text"]
+    assert embed["color"] == 0x2A9D8F
+    assert [b["label"] for b in buttons(body)] == ["Share in channel"]
+    assert "content" not in data or not data["content"]
+
+
+async def test_every_command_and_topic_fits_discords_limits(
+    bot: SupportBot, standin, catalog
+) -> None:
+    # the stand-in answers 400 to anything over Discord's limits, so a callback means it fit
+    for topic in list(catalog.topics.values())[:: max(1, len(catalog.topics) // 12)]:
+        for command in ANSWER_COMMANDS:
+            body = await ask(standin, command, topic.id)
+            assert body["data"]["flags"] & EPHEMERAL
+    assert all(r.status < 400 for r in standin.requested("POST", "/interactions/*"))
+
+
+async def test_emergency_notice_leads(bot: SupportBot, standin) -> None:
+    body = await ask(standin, "treatment", "mg and I can't breathe")
+    content = body["data"]["content"]
+    assert content.startswith("🚨 **Call your local emergency number now")
+    assert "988" in content and "112" in content
+    assert body["data"]["embeds"][0]["title"].startswith("Myasthenia gravis")
+
+
+async def test_share_posts_the_same_answer_publicly(bot: SupportBot, standin) -> None:
+    private = await ask(standin, "sideeffects", "valium")
+    share = buttons(private)[0]
+    press = await standin.send_component(share["custom_id"], user=standin.user)
+    edited = await standin.wait_for_callback(press)
+    assert edited["type"] == 7
+    assert buttons(edited)[0]["disabled"] is True
+    followups = await standin.wait_for_messages(1)
+    public = [m for m in followups if m.kind == "followup"][-1].body
+    assert not (public.get("flags") or 0) & EPHEMERAL
+    assert public["embeds"][0] == private["data"]["embeds"][0]
+    assert public["allowed_mentions"] == {"parse": []}
+
+
+async def test_only_the_asker_can_share(bot: SupportBot, standin) -> None:
+    private = await ask(standin, "sideeffects", "ivig")
+    someone_else = standin.new_user("curious")
+    press = await standin.send_component(buttons(private)[0]["custom_id"], user=someone_else)
+    reply = await standin.wait_for_callback(press)
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert "Only the person who asked" in reply["data"]["content"]
+    assert not [m for m in standin.messages if m.kind == "followup"]
+
+
+async def test_no_match_is_private_escaped_and_pings_nobody(bot: SupportBot, standin) -> None:
+    body = await ask(standin, "treatment", "@everyone **pizza**")
+    data = body["data"]
+    assert data["flags"] & EPHEMERAL
+    assert data["allowed_mentions"] == {"parse": []}
+    assert "No topic matches" in data["content"]
+    assert "@everyone" not in data["content"] and "**pizza**" not in data["content"]
+    assert buttons(body) == []
+
+
+async def test_suggestion_buttons_answer_with_that_topic(bot: SupportBot, standin, catalog) -> None:
+    body = await ask(standin, "sideeffects", "pyrido")
+    suggestions = buttons(body)
+    assert 1 <= len(suggestions) <= 3
+    assert suggestions[0]["label"] == catalog.topics["pyridostigmine"].title
+    press = await standin.send_component(suggestions[0]["custom_id"], user=standin.user)
+    answer = await standin.wait_for_callback(press)
+    assert answer["data"]["embeds"][0]["title"] == catalog.topics["pyridostigmine"].title
+    assert answer["data"]["flags"] & EPHEMERAL
+
+
+async def test_wrong_kind_offers_the_right_topics(bot: SupportBot, standin, catalog) -> None:
+    body = await ask(standin, "sideeffects", "sps")
+    assert "is a condition" in body["data"]["content"]
+    labels = [b["label"] for b in buttons(body)]
+    assert 1 <= len(labels) <= 5
+    titles_for_sps = {t.title for t in catalog.treatments_for("sps")}
+    assert set(labels) <= titles_for_sps
+
+
+async def test_mg_caution_instead_of_no_match(bot: SupportBot, standin) -> None:
+    body = await ask(standin, "sideeffects", "ciprofloxacin")
+    embed = body["data"]["embeds"][0]
+    assert "Fluoroquinolone" in embed["title"] and "MG" in embed["description"]
+
+
+async def test_autocomplete_offers_titles_with_ids(bot: SupportBot, standin, catalog) -> None:
+    empty = await standin.wait_for_callback(
+        await standin.send_autocomplete("treatment", "topic", "")
+    )
+    assert empty["type"] == 8
+    choices = empty["data"]["choices"]
+    assert 1 <= len(choices) <= 25
+    assert [c["value"] for c in choices[:3]] == ["ae", "mg", "sps"]
+    for choice in choices:
+        assert catalog.topics[choice["value"]].title == choice["name"]
+    typed = await standin.wait_for_callback(
+        await standin.send_autocomplete("sideeffects", "treatment", "ritu")
+    )
+    assert typed["data"]["choices"][0]["value"] == "rituximab"
+    conditions = await standin.wait_for_callback(
+        await standin.send_autocomplete("resistance", "condition", "")
+    )
+    assert {c["value"] for c in conditions["data"]["choices"]} == {"sps", "ae", "mg"}
+
+
+async def test_cooldown_per_member(bot: SupportBot, standin) -> None:
+    for _ in range(5):
+        assert "embeds" in (await ask(standin, "treatment", "mg"))["data"]
+    sixth = await ask(standin, "treatment", "mg")
+    assert sixth["data"]["flags"] & EPHEMERAL
+    assert "wait" in sixth["data"]["content"] and "embeds" not in sixth["data"]
+    other = await ask(standin, "treatment", "mg", user=standin.new_user("another"))
+    assert "embeds" in other["data"]
+
+
+async def test_about_and_topics(bot: SupportBot, standin, catalog) -> None:
+    about = await standin.wait_for_callback(await standin.send_command("about"))
+    embed = about["data"]["embeds"][0]
+    assert about["data"]["flags"] & EPHEMERAL
+    assert "not medical advice" in embed["description"]
+    assert f"{len(catalog.topics)} topics" in str(embed["fields"])
+    assert "mistake" in str(embed["fields"]).lower()
+    topics = await standin.wait_for_callback(await standin.send_command("topics"))
+    fields = {f["name"]: f["value"] for f in topics["data"]["embeds"][0]["fields"]}
+    assert set(fields) == {t.title for t in catalog.of_kind(*catalog_kinds())}
+    assert "Pyridostigmine" in fields[catalog.topics["mg"].title]
+
+
+def catalog_kinds():
+    from bot.core.catalog import Kind
+
+    return (Kind.CONDITION,)
+
+
+async def test_errors_reply_privately_and_are_logged_without_member_data(
+    bot: SupportBot, standin, monkeypatch, caplog
+) -> None:
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.service, "ask", broken)
+    caplog.set_level(logging.INFO, logger="bot")
+    secret_query = "my-private-question-xyz"
+    body = await ask(standin, "treatment", secret_query)
+    assert body["data"]["flags"] & EPHEMERAL
+    assert "Sorry, something went wrong" in body["data"]["content"]
+    assert "Traceback" not in body["data"]["content"]
+    await eventually(lambda: any("error in /treatment" in r.getMessage() for r in caplog.records))
+    assert secret_query not in caplog.text
+
+
+async def test_logs_one_line_per_interaction_without_the_member_or_query(
+    bot: SupportBot, standin, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    keep_discord_logs_quiet("DEBUG")  # as `python -m bot run` does at LOG_LEVEL=DEBUG
+    user = standin.new_user("Jane Patient", global_name="Jane P")
+    await ask(standin, "sideeffects", "baclofen pump beeping", user=user)
+    await ask(standin, "treatment", "pizza", user=user)
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("interaction ")]
+
+    await eventually(lambda: len(lines()) == 2)
+    lines = lines()
+    assert "command=sideeffects" in lines[0] and "topic=baclofen" in lines[0]
+    assert "latency_ms=" in lines[0]
+    assert "topic=none" in lines[1]
+    for forbidden in (user["id"], "Jane", "pizza", "beeping", "stand-in-token"):
+        assert forbidden not in caplog.text
+
+
+async def test_reconnects_after_the_connection_drops(bot: SupportBot, standin) -> None:
+    before = standin.identifies + standin.resumes
+    await standin.drop_connection()
+    await standin.wait_until_reconnected()
+    assert standin.identifies + standin.resumes > before
+    body = await ask(standin, "resistance", "mg")
+    assert body["data"]["embeds"][0]["title"].startswith("Myasthenia gravis")
+
+
+async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_"))},
+        "DISCORD_TOKEN": "stand-in-token",
+        "DISCORD_API_BASE": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await standin.wait_until_ready(timeout=20)
+        body = await ask(standin, "treatment", "ivig")
+        assert body["data"]["embeds"][0]["title"].startswith("Intravenous immunoglobulin")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "shutting down" in log
+    assert "stand-in-token" not in log and "Traceback" not in log
