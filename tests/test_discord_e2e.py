@@ -13,8 +13,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
@@ -337,3 +339,29 @@ async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -
     assert process.returncode == 0, log
     assert "shutting down" in log
     assert "stand-in-token" not in log and "Traceback" not in log
+
+
+async def test_buttons_expire_with_the_interaction(bot: SupportBot, standin) -> None:
+    interaction = await standin.send_command("sideeffects", {"treatment": "ivig"})
+    await standin.wait_for_callback(interaction)
+    message = dict(standin.original_response(interaction))
+    sixteen_minutes_ago = discord.utils.utcnow() - timedelta(minutes=16)
+    message["id"] = str(discord.utils.time_snowflake(sixteen_minutes_ago))
+    press = await standin.send_component("share", message=message, user=standin.user)
+    reply = await standin.wait_for_callback(press)
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "expired" in reply["data"]["content"]
+    assert not [m for m in standin.messages if m.kind == "followup"]
+
+
+async def test_forged_button_ids_are_ignored(bot: SupportBot, standin, caplog) -> None:
+    interaction = await standin.send_command("sideeffects", {"treatment": "pyrido"})
+    await standin.wait_for_callback(interaction)
+    message = dict(standin.original_response(interaction))
+    forged = [
+        await standin.send_component(custom_id, message=message, user=standin.user)
+        for custom_id in ("suggest:dosage:ivig", "suggest:sideeffects:../../x", "share:other")
+    ]
+    await asyncio.sleep(0.3)
+    assert not [c for c in standin.callbacks if c.interaction_id in forged]
+    assert "Traceback" not in caplog.text and "Error" not in caplog.text

@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.core.answers import AnswerService
 from bot.core.loader import load_catalog
 from bot.discord_app.commands import AnswerCommands
-from bot.discord_app.replies import NO_MENTIONS
+from bot.discord_app.replies import NO_MENTIONS, Responder, ShareButton, SuggestionButton
 from bot.settings import Settings
 
 log = logging.getLogger("bot.discord")
@@ -62,6 +62,7 @@ class SupportBot(commands.AutoShardedBot):
             **options,
         )
         self.service = service
+        self.responder = Responder(service)
         self.gateway_override = gateway_url
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
@@ -75,7 +76,8 @@ class SupportBot(commands.AutoShardedBot):
                 return shards, str(self.gateway_override), limits
 
             self.http.get_bot_gateway = gateway_via_proxy  # type: ignore[method-assign]
-        await self.add_cog(AnswerCommands(self, self.service))
+        self.add_dynamic_items(ShareButton, SuggestionButton)
+        await self.add_cog(AnswerCommands(self, self.responder))
 
     async def on_ready(self) -> None:
         """Log readiness (no member data)."""

@@ -54,10 +54,10 @@ class AnswerCooldown:
 class AnswerCommands(commands.Cog):
     """The member-facing commands. Logic lives in the core; this only adapts."""
 
-    def __init__(self, bot: commands.Bot, service: AnswerService) -> None:
+    def __init__(self, bot: commands.Bot, responder: Responder) -> None:
         self.bot = bot
-        self.service = service
-        self.responder = Responder(service)
+        self.responder = responder
+        self.service = responder.service
         self.cooldown = AnswerCooldown()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]

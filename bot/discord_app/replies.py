@@ -1,10 +1,15 @@
-"""Send an Answer to Discord: private by default, with share and suggestion buttons."""
+"""Send an Answer to Discord: private by default, with share and suggestion buttons.
+
+The buttons are dynamic items, recognised by their custom id: nothing is kept in memory per
+reply (no view, no timer), so memory stays flat however many members ask. A press is accepted
+only from the member who asked (the message's interaction metadata) and only while the
+interaction lasts (15 minutes from the reply).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Callable
+import re
+from datetime import timedelta
 
 import discord
 
@@ -12,97 +17,115 @@ from bot.core.answers import Answer, AnswerService, Status
 from bot.core.catalog import Command
 from bot.discord_app.embeds import answer_embed, emergency_content, suggestion_content
 
-log = logging.getLogger("bot.discord")
-
 NO_MENTIONS = discord.AllowedMentions.none()
-VIEW_TIMEOUT = 14 * 60
-"""Buttons stop before the interaction token does (15 minutes)."""
+INTERACTION_LIFETIME = timedelta(minutes=15)
 MAX_SUGGESTION_BUTTONS = 5
 SNIPPET_STATUSES = (Status.ANSWER, Status.OUT_OF_SCOPE, Status.MG_CAUTION)
+_EMBED_CACHE_SIZE = 512
 
 
-class AskerOnlyView(discord.ui.View):
-    """Buttons only the member who asked may press; they expire with the interaction."""
+async def _refuse(interaction: discord.Interaction, text: str) -> bool:
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    return False
 
-    def __init__(self, asker_id: int, origin: discord.Interaction) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.asker_id = asker_id
-        self.origin = origin
+
+async def asker_only(interaction: discord.Interaction) -> bool:
+    """Let a button work only for the member who asked, and only while it may."""
+    message = interaction.message
+    if message is None:
+        return True
+    asker = message.interaction_metadata.user if message.interaction_metadata else None
+    if asker is not None and asker.id != interaction.user.id:
+        return await _refuse(interaction, "Only the person who asked can use these buttons.")
+    if discord.utils.utcnow() - message.created_at > INTERACTION_LIFETIME:
+        return await _refuse(interaction, "This answer has expired. Ask again to get a fresh one.")
+    return True
+
+
+class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
+    """Posts the private answer it sits under publicly, exactly as it was shown."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Share in channel",
+                style=discord.ButtonStyle.secondary,
+                emoji="📣",
+                custom_id="share",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+    ) -> ShareButton:
+        """Rebuild from a press."""
+        return cls()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse, privately, anyone but the asker."""
-        if interaction.user.id == self.asker_id:
-            return True
-        await interaction.response.send_message(
-            "Only the person who asked can use these buttons.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
-        return False
+        """Only the asker, within the interaction's lifetime."""
+        return await asker_only(interaction)
 
-    async def on_timeout(self) -> None:
-        """Grey the buttons out when they can no longer work."""
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        with contextlib.suppress(discord.HTTPException):  # message gone or token expired
-            await self.origin.edit_original_response(view=self)
-
-
-class ShareView(AskerOnlyView):
-    """A private answer's "Share in channel" button: posts the same answer publicly."""
-
-    def __init__(self, answer: Answer, embed: discord.Embed, origin: discord.Interaction) -> None:
-        super().__init__(origin.user.id, origin)
-        self.answer = answer
-        self.embed = embed
-
-    @discord.ui.button(label="Share in channel", style=discord.ButtonStyle.secondary, emoji="📣")
-    async def share(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Post the answer for everyone, then disable the button on the private copy."""
-        button.disabled = True
-        button.label = "Shared"
-        self.stop()
-        await interaction.response.edit_message(view=self)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Mark the private copy as shared, then post the same content and embeds publicly."""
+        message = interaction.message
+        assert message is not None
+        await interaction.response.edit_message(view=_shared_view())
         await interaction.followup.send(
-            content=emergency_content(self.answer),
-            embed=self.embed,
+            content=message.content or None,
+            embeds=message.embeds,
             ephemeral=False,
             allowed_mentions=NO_MENTIONS,
         )
 
 
-class SuggestionButton(discord.ui.Button["SuggestionView"]):
+class SuggestionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"suggest:(?P<command>treatment|sideeffects|resistance):(?P<topic>[a-z0-9-]{1,80})",
+):
     """Answers with one suggested topic when pressed."""
 
-    def __init__(self, command: Command, topic_id: str, title: str, index: int) -> None:
+    def __init__(self, command: Command, topic_id: str, title: str = "") -> None:
         super().__init__(
-            label=title[:80],
-            style=discord.ButtonStyle.primary,
-            custom_id=f"suggest:{index}:{command.value}:{topic_id}"[:100],
+            discord.ui.Button(
+                label=(title or topic_id)[:80],
+                style=discord.ButtonStyle.primary,
+                custom_id=f"suggest:{command.value}:{topic_id}",
+            )
         )
         self.command = command
         self.topic_id = topic_id
 
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+    ) -> SuggestionButton:
+        """Rebuild from a press (the template admits only real commands)."""
+        return cls(Command(match["command"]), match["topic"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the asker, within the interaction's lifetime."""
+        return await asker_only(interaction)
+
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer as if the member had typed the topic."""
-        assert self.view is not None
-        await self.view.on_pick(interaction, self.command, self.topic_id)
+        responder: Responder = interaction.client.responder  # type: ignore[attr-defined]
+        await responder.send(interaction, responder.service.ask(self.command, self.topic_id))
 
 
-class SuggestionView(AskerOnlyView):
-    """Up to five "did you mean" buttons under a private no-match or wrong-kind reply."""
+def _finished(*items: discord.ui.Item) -> discord.ui.View:
+    """A view that only carries components: stopped, so discord.py keeps nothing for it."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
 
-    def __init__(
-        self,
-        answer: Answer,
-        origin: discord.Interaction,
-        on_pick: Callable[[discord.Interaction, Command, str], object],
-    ) -> None:
-        super().__init__(origin.user.id, origin)
-        self.on_pick = on_pick  # type: ignore[assignment]
-        for index, ref in enumerate(answer.suggestions[:MAX_SUGGESTION_BUTTONS]):
-            self.add_item(SuggestionButton(answer.command, ref.id, ref.title, index))
+
+def _shared_view() -> discord.ui.View:
+    return _finished(
+        discord.ui.Button(label="Shared", emoji="📣", disabled=True, custom_id="shared")
+    )
 
 
 class Responder:
@@ -110,31 +133,43 @@ class Responder:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
+        self._embeds: dict[tuple[str, str, str | None], discord.Embed] = {}
+        self._share_view: discord.ui.View | None = None
+
+    def embed_for(self, answer: Answer) -> discord.Embed:
+        """The answer's embed; snippets do not change while served, so each is built once."""
+        key = (answer.command.value, answer.status.value, answer.topic or answer.title)
+        embed = self._embeds.get(key)
+        if embed is None:
+            if len(self._embeds) >= _EMBED_CACHE_SIZE:
+                self._embeds.clear()
+            embed = self._embeds[key] = answer_embed(self.service.catalog, answer)
+        return embed
+
+    def _share(self) -> discord.ui.View:
+        if self._share_view is None:  # built on first use: a view needs the running loop
+            self._share_view = _finished(ShareButton())
+        return self._share_view
 
     async def send(self, interaction: discord.Interaction, answer: Answer) -> None:
         """Reply to `interaction` with `answer`, privately."""
         if answer.status in SNIPPET_STATUSES:
-            embed = answer_embed(self.service.catalog, answer)
             await interaction.response.send_message(
                 content=emergency_content(answer),
-                embed=embed,
-                view=ShareView(answer, embed, interaction),
+                embed=self.embed_for(answer),
+                view=self._share(),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
             return
         pickable = answer.status in (Status.NO_MATCH, Status.WRONG_KIND) and answer.suggestions
-        kwargs: dict[str, object] = {}
-        if pickable:
-            kwargs["view"] = SuggestionView(answer, interaction, self.pick)
+        buttons = [
+            SuggestionButton(answer.command, ref.id, ref.title)
+            for ref in answer.suggestions[:MAX_SUGGESTION_BUTTONS]
+        ]
         await interaction.response.send_message(
             content=suggestion_content(answer),
+            view=_finished(*buttons) if pickable else discord.utils.MISSING,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
-            **kwargs,  # type: ignore[arg-type]
         )
-
-    async def pick(self, interaction: discord.Interaction, command: Command, topic_id: str) -> None:
-        """A suggestion button was pressed: answer with that topic."""
-        answer = self.service.ask(command, topic_id)
-        await self.send(interaction, answer)
