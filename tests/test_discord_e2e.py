@@ -365,3 +365,30 @@ async def test_forged_button_ids_are_ignored(bot: SupportBot, standin, caplog) -
     await asyncio.sleep(0.3)
     assert not [c for c in standin.callbacks if c.interaction_id in forged]
     assert "Traceback" not in caplog.text and "Error" not in caplog.text
+
+
+async def test_a_rate_limited_callback_is_retried(bot: SupportBot, standin) -> None:
+    standin.rate_limit_next("POST", "/interactions/*/callback", retry_after=0.05)
+    body = await ask(standin, "treatment", "ae")
+    assert body["data"]["embeds"][0]["title"].startswith("Autoimmune encephalitis")
+    statuses = [r.status for r in standin.requested("POST", "/interactions/*/callback")]
+    assert statuses[-2:] == [429, 200]
+
+
+async def test_explicit_shards_connect_without_asking_for_a_count(standin) -> None:
+    settings = Settings(
+        token="stand-in-token",
+        content_dir=BUNDLED_CONTENT,
+        api_base=standin.api_base,
+        gateway_url=standin.gateway_url,
+        shard_count=1,
+        shard_ids=(0,),
+    )
+    sharded = build_bot(settings, guild_ready_timeout=0.1)
+    async with running_bot(sharded, standin) as running:
+        assert running.shard_count == 1
+        assert standin.identify_payloads[-1]["shard"] == [0, 1]
+        assert not standin.requested("GET", "/gateway/bot")
+        await running.tree.sync()
+        body = await ask(standin, "resistance", "sps")
+        assert body["data"]["embeds"][0]["title"].startswith("Stiff person")
