@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.answers import AnswerService, Status
 from bot.core.catalog import Command
-from bot.core.matcher import How, allowed_typos
+from bot.core.matcher import How, allowed_typos, in_focus
 from bot.core.normalize import compact, normalise
 
 T, S, R = Command.TREATMENT, Command.SIDEEFFECTS, Command.RESISTANCE
@@ -279,3 +279,19 @@ def test_medicines_that_can_worsen_mg_get_their_caution(
 def test_a_covered_treatment_wins_over_a_caution(service: AnswerService) -> None:
     assert service.ask(S, "botox").topic == "botulinum-toxin"
     assert service.ask(S, "prednisone").topic == "corticosteroids"
+
+
+def test_focus_condition_ranks_first_but_everything_stays_reachable(service: AnswerService) -> None:
+    plain = [v for _, v in service.autocomplete(T, "")]
+    focused = [v for _, v in service.autocomplete(T, "", focus="mg")]
+    assert focused[0] == "mg"
+    focus_count = sum(1 for t in service.catalog.topics.values() if in_focus(t, "mg"))
+    assert all(in_focus(service.catalog.topics[v], "mg") for v in focused[:focus_count])
+    assert "pyridostigmine" in focused[:focus_count] and "pyridostigmine" not in plain[:10]
+    assert set(focused) == set(plain)
+    # a typed exact name still wins over the focus
+    assert service.autocomplete(S, "valium", focus="mg")[0][1] == "benzodiazepines"
+    # suggestions: the focus condition's topics first
+    assert service.ask(S, "a", focus="mg").status is Status.NO_MATCH
+    assert [t.id for t in service.ask(T, "anti").suggestions][0] == "antidepressants"
+    assert [t.id for t in service.ask(T, "anti", focus="mg").suggestions][0] == "mg"

@@ -135,13 +135,16 @@ class AnswerService:
         self.catalog = catalog
         self.matcher = Matcher(catalog)
 
-    def ask(self, command: Command, query: str) -> Answer:
-        """Answer `command` for `query`; any string gives an Answer, never an exception."""
+    def ask(self, command: Command, query: str, focus: str | None = None) -> Answer:
+        """Answer `command` for `query`; any string gives an Answer, never an exception.
+
+        `focus` (a condition id) ranks that condition's topics first among suggestions.
+        """
         normalised = normalise(query)
         shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
-        match = self.matcher.match_normalised(command, normalised)
+        match = self.matcher.match_normalised(command, normalised, focus)
         if match.topic is not None:
             answer = self._answer_for(command, shown_query, match.topic, match.score)
         elif match.note is not None:
@@ -238,6 +241,8 @@ class AnswerService:
             red_flags=tuple(flag.text for flag in flags),
         )
 
-    def autocomplete(self, command: Command, partial: str) -> list[tuple[str, str]]:
-        """Up to 25 (title, topic id) choices for partial input, ranked."""
-        return self.matcher.autocomplete(command, partial)
+    def autocomplete(
+        self, command: Command, partial: str, focus: str | None = None
+    ) -> list[tuple[str, str]]:
+        """Up to 25 (title, topic id) choices for partial input, ranked (focus first)."""
+        return self.matcher.autocomplete(command, partial, focus=focus)

@@ -90,6 +90,11 @@ def _kinds(command: Command) -> tuple[Kind, ...]:
     return KINDS_FOR_COMMAND[command]
 
 
+def in_focus(topic: Topic, focus: str | None) -> bool:
+    """Whether a topic belongs to a server's focus condition (the condition or its treatments)."""
+    return focus is not None and (topic.id == focus or focus in topic.used_for)
+
+
 class Matcher:
     """Matches queries against every alias of a catalogue; build once, query many times."""
 
@@ -134,8 +139,10 @@ class Matcher:
         normalised = normalise(query)
         return self.match_normalised(command, normalised)
 
-    def match_normalised(self, command: Command, normalised: str) -> Match:
-        """`match` for a query already passed through `normalise`."""
+    def match_normalised(
+        self, command: Command, normalised: str, focus: str | None = None
+    ) -> Match:
+        """`match` for a query already passed through `normalise`; `focus` ranks suggestions."""
         if not normalised:
             return Match(None, 0.0, How.NONE)
         kinds = _kinds(command)
@@ -159,7 +166,7 @@ class Matcher:
             if isinstance(found, Note):
                 return Match(None, score, How.TYPO, note=found)
             return Match(found, score, How.TYPO)
-        return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds))
+        return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds, focus))
 
     def _note(self, tokens: list[str]) -> Note | None:
         """A name answered with a note (`lambert eaton`, `cipro`), anywhere in the query."""
@@ -238,8 +245,13 @@ class Matcher:
         _, score, owner = ranked[0]
         return owner, round(score, 1)
 
-    def suggest(self, grams: Iterable[str], kinds: tuple[Kind, ...]) -> tuple[Topic, ...]:
-        """Up to three topics that look like the query, best first ("did you mean ...")."""
+    def suggest(
+        self, grams: Iterable[str], kinds: tuple[Kind, ...], focus: str | None = None
+    ) -> tuple[Topic, ...]:
+        """Up to three topics that look like the query, best first ("did you mean ...").
+
+        Topics of the focus condition come before the others.
+        """
         choices, owners = self._fuzzy[kinds]
         best: dict[str, tuple[float, Topic]] = {}
         for gram in grams:
@@ -253,7 +265,9 @@ class Matcher:
             for score, topic in scored:
                 if score > best.get(topic.id, (0.0, topic))[0]:
                     best[topic.id] = (score, topic)
-        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].title))
+        ranked = sorted(
+            best.values(), key=lambda hit: (not in_focus(hit[1], focus), -hit[0], hit[1].title)
+        )
         return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
@@ -266,13 +280,21 @@ class Matcher:
     # -- autocomplete ---------------------------------------------------------------------
 
     def autocomplete(
-        self, command: Command, partial: str, limit: int = MAX_AUTOCOMPLETE
+        self,
+        command: Command,
+        partial: str,
+        limit: int = MAX_AUTOCOMPLETE,
+        focus: str | None = None,
     ) -> list[tuple[str, str]]:
-        """Up to `limit` (title, topic id) choices for what has been typed so far, best first."""
+        """Up to `limit` (title, topic id) choices for what has been typed so far, best first.
+
+        Exact, then prefix, then word-prefix, then fuzzy matches; within each, the focus
+        condition's topics first.
+        """
         kinds = _kinds(command)
         typed = normalise(partial)
         if not typed:
-            return [(t.title, t.id) for t in self.default_choices(command)[:limit]]
+            return [(t.title, t.id) for t in self.default_choices(command, focus)[:limit]]
         key = compact(typed)
         ranks: dict[str, tuple[float, str, Topic]] = {}
 
@@ -295,15 +317,27 @@ class Matcher:
                 key, choices, scorer=fuzz.partial_ratio, score_cutoff=75, limit=50
             ):
                 offer(3 + (100 - score) / 100, owners[index])
-        ranked = sorted(ranks.values(), key=lambda entry: (entry[0], entry[1]))
+        ranked = sorted(
+            ranks.values(),
+            key=lambda entry: (int(entry[0]), not in_focus(entry[2], focus), entry[0], entry[1]),
+        )
         return [(topic.title, topic.id) for _, _, topic in ranked[:limit]]
 
-    def default_choices(self, command: Command) -> tuple[Topic, ...]:
-        """Topics to offer before anything is typed: conditions, then the most used treatments."""
+    def default_choices(self, command: Command, focus: str | None = None) -> tuple[Topic, ...]:
+        """Topics to offer before anything is typed.
+
+        The focus condition's topics first, then conditions, then the treatments used for the
+        most conditions.
+        """
         topics = self._catalog.of_kind(*_kinds(command))
         return tuple(
             sorted(
                 topics,
-                key=lambda t: (t.kind is not Kind.CONDITION, -len(t.used_for), t.title),
+                key=lambda t: (
+                    not in_focus(t, focus),
+                    t.kind is not Kind.CONDITION,
+                    -len(t.used_for),
+                    t.title,
+                ),
             )
         )

@@ -1,0 +1,1 @@
+"""Storage adapters: per-server settings, mistake reports and anonymous question counts."""

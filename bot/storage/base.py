@@ -1,0 +1,111 @@
+"""The storage interface the bot talks to; SQLite implements it, a server database could too.
+
+Nothing here links a member to a question: counts carry no user id, name or message id, and a
+report names its reporter only when they ticked "you may contact me".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+RETENTION_DAYS = 90
+"""Question counts older than this are purged automatically."""
+STATS_DAYS = 30
+"""The window /stats shows."""
+
+
+class StorageError(Exception):
+    """The database cannot be opened, migrated or written; the message says what to do."""
+
+
+class Visibility(StrEnum):
+    """Who sees an answer first."""
+
+    PRIVATE = "private"
+    """Only the asker (ephemeral), with a button to share it in the channel (the default)."""
+    PUBLIC = "public"
+    """Everyone in the channel, with a button for the asker to remove it."""
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """One server's settings; every field has a default, so an unknown server needs no row."""
+
+    guild_id: int
+    emergency_text: str | None = None
+    """Replaces the generic emergency notice for this server's country or language."""
+    visibility: Visibility = Visibility.PRIVATE
+    focus: str | None = None
+    """A condition id whose topics rank first in autocomplete and suggestions."""
+    report_channel_id: int | None = None
+    """Where mistake reports are posted."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A member's report of a wrong, outdated or unclear snippet."""
+
+    id: int
+    guild_id: int
+    topic: str
+    text: str
+    created: datetime
+    contact: str | None = None
+    """The reporter's name and id, only if they agreed to be contacted."""
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Most asked topics and most common unanswered questions over a window of days."""
+
+    days: int
+    topics: list[tuple[str, int]] = field(default_factory=list)
+    unanswered: list[tuple[str, int]] = field(default_factory=list)
+
+
+class Storage(Protocol):
+    """What the bot needs from a database. All methods are coroutines and never block the loop."""
+
+    async def open(self) -> None:
+        """Open (creating or migrating as needed); StorageError when that is impossible."""
+
+    async def close(self) -> None:
+        """Flush and close."""
+
+    def settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings from memory (no I/O: used on every answer)."""
+
+    async def update_settings(self, guild_id: int, **changes: object) -> GuildSettings:
+        """Change some fields of a server's settings and return the result."""
+
+    async def reset_settings(self, guild_id: int) -> GuildSettings:
+        """Back to the defaults."""
+
+    async def add_report(
+        self, guild_id: int, topic: str, text: str, contact: str | None = None
+    ) -> Report:
+        """Store a report and return it with its id."""
+
+    async def reports(self, status: str = "open") -> list[Report]:
+        """Reports across all servers, oldest first."""
+
+    async def close_report(self, report_id: int) -> bool:
+        """Mark a report done; False if there is no such open report."""
+
+    async def count(
+        self, guild_id: int, day: date, topic: str | None, unanswered: str | None = None
+    ) -> None:
+        """Add one to a matched topic's count, or to an unanswered normalised query's count."""
+
+    async def stats(self, guild_id: int | None, days: int = STATS_DAYS, limit: int = 10) -> Stats:
+        """Top topics and unanswered queries of the last `days` days (all servers if None)."""
+
+    async def purge(self, before: date) -> int:
+        """Delete counts dated before `before`; return how many rows went."""
+
+    async def forget_guild(self, guild_id: int) -> None:
+        """Delete everything about a server: settings, reports, counts."""
