@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="markdown")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: stdout)")
     commands.add_parser("console", parents=[common], help="the interactive console")
+    reports = commands.add_parser(
+        "reports", parents=[common], help="list open mistake reports from every server"
+    )
+    reports.add_argument("--close", type=int, metavar="ID", help="mark report ID as done")
+    reports.add_argument("--json", action="store_true", help="print JSON")
+    stats = commands.add_parser(
+        "stats", parents=[common], help="top topics and unanswered questions, all servers"
+    )
+    stats.add_argument("--days", type=int, default=30, help="window in days (default 30)")
+    stats.add_argument("--json", action="store_true", help="print JSON")
     commands.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     sync = commands.add_parser(
         "sync", parents=[common], help="register the slash commands with Discord, then exit"
@@ -202,6 +212,10 @@ def main(
     content_dir = resolve_content_dir(args.content_dir)
     if args.action == "check":
         return _check(content_dir, out)
+    if args.action in ("reports", "stats"):
+        from bot.curators import run_curator_command
+
+        return run_curator_command(args, out, err)
     token_set = bool(
         os.environ.get("DISCORD_TOKEN") or read_env_file(Path(".env")).get("DISCORD_TOKEN")
     )

@@ -44,6 +44,7 @@ class Settings:
 
     token: str = field(repr=False)
     content_dir: Path
+    data_dir: Path = Path("data")
     log_level: str = "INFO"
     api_base: str | None = None
     gateway_url: str | None = None
@@ -74,6 +75,7 @@ class Settings:
         return cls(
             token=values.get("DISCORD_TOKEN", "").strip(),
             content_dir=resolve_content_dir(content_dir or values.get("BOT_CONTENT_DIR")),
+            data_dir=Path(values.get("BOT_DATA_DIR", "").strip() or "data").expanduser(),
             log_level=level,
             api_base=values.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
             gateway_url=values.get("DISCORD_GATEWAY_URL", "").strip() or None,

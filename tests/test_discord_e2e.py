@@ -86,7 +86,18 @@ async def test_logs_in_and_connects_through_the_overrides(bot: SupportBot, stand
 
 async def test_sync_registers_the_commands_with_autocomplete(standin: DiscordStandIn) -> None:
     names = await sync_commands(settings_for(standin), guild_id=int(standin.guild_id))
-    assert sorted(names) == ["about", "resistance", "sideeffects", "topics", "treatment"]
+    assert sorted(names) == [
+        "about",
+        "privacy",
+        "reload",
+        "report",
+        "resistance",
+        "settings",
+        "sideeffects",
+        "stats",
+        "topics",
+        "treatment",
+    ]
     path, body = standin.command_puts[-1]
     assert f"/guilds/{standin.guild_id}/commands" in path
     by_name = {command["name"]: command for command in body}

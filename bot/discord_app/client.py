@@ -7,6 +7,9 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -14,11 +17,21 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.answers import AnswerService
-from bot.core.loader import load_catalog
+from bot.core.answers import Answer, AnswerService, Status
+from bot.core.loader import ContentError, load_catalog
+from bot.core.normalize import normalise
 from bot.discord_app.commands import AnswerCommands
-from bot.discord_app.replies import NO_MENTIONS, Responder, ShareButton, SuggestionButton
+from bot.discord_app.moderation import Moderation
+from bot.discord_app.replies import (
+    NO_MENTIONS,
+    RemoveButton,
+    Responder,
+    ShareButton,
+    SuggestionButton,
+)
 from bot.settings import Settings
+from bot.storage.base import Storage, StorageError
+from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger("bot.discord")
 
@@ -45,6 +58,8 @@ class SupportBot(commands.AutoShardedBot):
         self,
         service: AnswerService,
         *,
+        content_dir: Path | None = None,
+        storage: Storage | None = None,
         gateway_url: str | None = None,
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
@@ -61,9 +76,12 @@ class SupportBot(commands.AutoShardedBot):
             shard_ids=list(shard_ids) if shard_ids is not None else None,
             **options,
         )
-        self.service = service
         self.responder = Responder(service)
+        """Swapped whole by a reload, so an interaction sees the old content or the new."""
+        self.content_dir = content_dir
+        self.storage = storage
         self.gateway_override = gateway_url
+        self._background: set[asyncio.Task[Any]] = set()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
@@ -76,8 +94,80 @@ class SupportBot(commands.AutoShardedBot):
                 return shards, str(self.gateway_override), limits
 
             self.http.get_bot_gateway = gateway_via_proxy  # type: ignore[method-assign]
-        self.add_dynamic_items(ShareButton, SuggestionButton)
-        await self.add_cog(AnswerCommands(self, self.responder))
+        self.add_dynamic_items(ShareButton, SuggestionButton, RemoveButton)
+        await self.add_cog(AnswerCommands(self))
+        await self.add_cog(Moderation(self))
+        if self.storage is not None:
+            self.spawn(self._purge_daily())
+
+    @property
+    def service(self) -> AnswerService:
+        """The core service currently served."""
+        return self.responder.service
+
+    def require_storage(self) -> Storage:
+        """The storage; moderator commands need it."""
+        if self.storage is None:
+            raise RuntimeError("this bot runs without storage")
+        return self.storage
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run work in the background, keeping a reference and logging its failure."""
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("background task failed: %s", type(finished.exception()).__name__)
+
+        task.add_done_callback(done)
+
+    def record(self, guild_id: int | None, answer: Answer) -> None:
+        """Count the answer for /stats, after replying; a failed write never costs an answer."""
+        if self.storage is None:
+            return
+        today = datetime.now(UTC).date()
+        guild = guild_id or 0
+        if answer.status is Status.NO_MATCH:
+            unanswered = normalise(answer.query)
+            if unanswered:
+                self.spawn(self.storage.count(guild, today, None, unanswered))
+        elif answer.topic or answer.title:
+            key = answer.topic or f"note:{answer.title}"
+            self.spawn(self.storage.count(guild, today, key))
+
+    async def reload_content(self) -> list[str]:
+        """Re-read the content; swap it in whole, or keep serving the old and list the errors."""
+        if self.content_dir is None:
+            return ["this bot was started without a content folder to reload from"]
+        try:
+            catalog = await asyncio.to_thread(load_catalog, self.content_dir)
+        except ContentError as error:
+            log.warning("reload refused: %d content problem(s)", len(error.problems))
+            return [str(problem) for problem in error.problems]
+        self.responder = Responder(AnswerService(catalog))
+        log.info("content reloaded: %d topics", len(catalog.topics))
+        return []
+
+    async def _purge_daily(self) -> None:
+        assert self.storage is not None
+        while True:
+            await asyncio.sleep(24 * 3600)
+            removed = await self.storage.purge_expired()
+            log.info("purged %d expired count(s)", removed)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left a server: delete that server's settings, reports and counts."""
+        if self.storage is not None:
+            await self.storage.forget_guild(guild.id)
+            log.info("left a server; its data was deleted")
+
+    async def close(self) -> None:
+        """Stop background work, then disconnect."""
+        for task in list(self._background):
+            task.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         """Log readiness (no member data)."""
@@ -112,10 +202,8 @@ class SupportBot(commands.AutoShardedBot):
                 )
 
 
-def build_bot(settings: Settings, **options: Any) -> SupportBot:
+def build_bot(settings: Settings, storage: Storage | None = None, **options: Any) -> SupportBot:
     """Load the content and build the bot; StartupError when the content has problems."""
-    from bot.core.loader import ContentError
-
     try:
         catalog = load_catalog(settings.content_dir)
     except ContentError as error:
@@ -126,6 +214,8 @@ def build_bot(settings: Settings, **options: Any) -> SupportBot:
     point_at(settings.api_base, settings.gateway_url)
     return SupportBot(
         AnswerService(catalog),
+        content_dir=settings.content_dir,
+        storage=storage,
         gateway_url=settings.gateway_url,
         shard_count=settings.shard_count,
         shard_ids=settings.shard_ids,
@@ -148,12 +238,26 @@ async def _login(bot: SupportBot, token: str) -> None:
 async def run_bot(settings: Settings, **options: Any) -> None:
     """Connect and serve until SIGTERM or SIGINT, then close the connection cleanly."""
     token = settings.require_token()
-    bot = build_bot(settings, **options)
+    storage = SqliteStorage.in_data_dir(settings.data_dir)
+    try:
+        await storage.open()
+    except StorageError as error:
+        raise StartupError(str(error)) from None
+    bot = build_bot(settings, storage, **options)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. not main thread
             loop.add_signal_handler(signum, stopping.set)
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: bot.spawn(bot.reload_content()))
+    try:
+        await _serve(bot, token, stopping)
+    finally:
+        await storage.close()
+
+
+async def _serve(bot: SupportBot, token: str, stopping: asyncio.Event) -> None:
     async with bot:
         await _login(bot, token)
         runner = asyncio.create_task(bot.connect(reconnect=True))

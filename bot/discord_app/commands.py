@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -12,7 +13,11 @@ from discord.ext import commands
 from bot.core.answers import AnswerService
 from bot.core.catalog import Command, Kind
 from bot.discord_app.embeds import FIELD_VALUE_LIMIT, NEUTRAL
-from bot.discord_app.replies import NO_MENTIONS, Responder
+from bot.discord_app.replies import NO_MENTIONS
+from bot.storage.base import GuildSettings
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import SupportBot
 
 log = logging.getLogger("bot.discord")
 
@@ -54,11 +59,15 @@ class AnswerCooldown:
 class AnswerCommands(commands.Cog):
     """The member-facing commands. Logic lives in the core; this only adapts."""
 
-    def __init__(self, bot: commands.Bot, responder: Responder) -> None:
+    def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
-        self.responder = responder
-        self.service = responder.service
         self.cooldown = AnswerCooldown()
+
+    def _focus(self, interaction: discord.Interaction) -> str | None:
+        storage = self.bot.storage
+        if storage is None or interaction.guild_id is None:
+            return None
+        return storage.settings(interaction.guild_id).focus
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         """The shared cooldown applies to the answer commands, not /about or /topics."""
@@ -69,8 +78,10 @@ class AnswerCommands(commands.Cog):
 
     async def _answer(self, interaction: discord.Interaction, command: Command, query: str) -> None:
         started = time.perf_counter()
-        answer = self.service.ask(command, query)
-        await self.responder.send(interaction, answer)
+        responder = self.bot.responder  # one catalogue for the whole interaction
+        answer = responder.service.ask(command, query, focus=self._focus(interaction))
+        await responder.send(interaction, answer, self._guild_settings(interaction))
+        self.bot.record(interaction.guild_id, answer)
         log.info(
             "interaction command=%s status=%s topic=%s emergency=%s latency_ms=%.1f",
             command.value,
@@ -80,10 +91,18 @@ class AnswerCommands(commands.Cog):
             (time.perf_counter() - started) * 1000,
         )
 
-    async def _complete(self, command: Command, current: str) -> list[app_commands.Choice[str]]:
+    def _guild_settings(self, interaction: discord.Interaction) -> GuildSettings | None:
+        if self.bot.storage is None or interaction.guild_id is None:
+            return None
+        return self.bot.storage.settings(interaction.guild_id)
+
+    async def _complete(
+        self, interaction: discord.Interaction, command: Command, current: str
+    ) -> list[app_commands.Choice[str]]:
+        service = self.bot.responder.service
         return [
             app_commands.Choice(name=label[:100], value=topic_id)
-            for label, topic_id in self.service.autocomplete(command, current)
+            for label, topic_id in service.autocomplete(command, current, self._focus(interaction))
         ]
 
     @app_commands.command(
@@ -100,7 +119,7 @@ class AnswerCommands(commands.Cog):
     async def _treatment_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._complete(Command.TREATMENT, current)
+        return await self._complete(interaction, Command.TREATMENT, current)
 
     @app_commands.command(
         name="sideeffects", description="Side effects and warning signs of a treatment"
@@ -116,7 +135,7 @@ class AnswerCommands(commands.Cog):
     async def _sideeffects_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._complete(Command.SIDEEFFECTS, current)
+        return await self._complete(interaction, Command.SIDEEFFECTS, current)
 
     @app_commands.command(
         name="resistance", description="What treatment resistance means for SPS, AE or MG"
@@ -132,7 +151,7 @@ class AnswerCommands(commands.Cog):
     async def _resistance_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._complete(Command.RESISTANCE, current)
+        return await self._complete(interaction, Command.RESISTANCE, current)
 
     @app_commands.command(
         name="about", description="What this bot is and is not, and where its answers come from"
@@ -140,7 +159,9 @@ class AnswerCommands(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         """/about: purpose, disclaimer, content, review date, how to report a mistake."""
         await interaction.response.send_message(
-            embed=about_embed(self.service), ephemeral=True, allowed_mentions=NO_MENTIONS
+            embed=about_embed(self.bot.responder.service),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @app_commands.command(
@@ -149,7 +170,9 @@ class AnswerCommands(commands.Cog):
     async def topics(self, interaction: discord.Interaction) -> None:
         """/topics: everything covered, grouped by condition."""
         await interaction.response.send_message(
-            embed=topics_embed(self.service), ephemeral=True, allowed_mentions=NO_MENTIONS
+            embed=topics_embed(self.bot.responder.service),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
 
@@ -188,7 +211,7 @@ def about_embed(service: AnswerService) -> discord.Embed:
     )
     embed.add_field(
         name="Spotted a mistake?",
-        value="Tell this server's moderators, with the command you used and what looks wrong.",
+        value="Use `/report`: pick the topic and say what looks wrong. Curators read every one.",
         inline=False,
     )
     if general:

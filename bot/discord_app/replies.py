@@ -9,6 +9,7 @@ interaction lasts (15 minutes from the reply).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import discord
@@ -16,6 +17,7 @@ import discord
 from bot.core.answers import Answer, AnswerService, Status
 from bot.core.catalog import Command
 from bot.discord_app.embeds import answer_embed, emergency_content, suggestion_content
+from bot.storage.base import GuildSettings, Visibility
 
 NO_MENTIONS = discord.AllowedMentions.none()
 INTERACTION_LIFETIME = timedelta(minutes=15)
@@ -79,6 +81,33 @@ class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
         )
 
 
+class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remove"):
+    """Under a public answer (servers that chose public answers): the asker can take it down."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remove", style=discord.ButtonStyle.secondary, emoji="🗑️", custom_id="remove"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+    ) -> RemoveButton:
+        """Rebuild from a press."""
+        return cls()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the asker, within the interaction's lifetime."""
+        return await asker_only(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Delete the public answer."""
+        await interaction.response.defer()
+        await interaction.delete_original_response()
+
+
 class SuggestionButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"suggest:(?P<command>treatment|sideeffects|resistance):(?P<topic>[a-z0-9-]{1,80})",
@@ -109,8 +138,15 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer as if the member had typed the topic."""
-        responder: Responder = interaction.client.responder  # type: ignore[attr-defined]
-        await responder.send(interaction, responder.service.ask(self.command, self.topic_id))
+        client = interaction.client
+        responder: Responder = client.responder  # type: ignore[attr-defined]
+        storage = getattr(client, "storage", None)
+        settings = (
+            storage.settings(interaction.guild_id) if storage and interaction.guild_id else None
+        )
+        answer = responder.service.ask(self.command, self.topic_id)
+        await responder.send(interaction, answer, settings)
+        client.record(interaction.guild_id, answer)  # type: ignore[attr-defined]
 
 
 def _finished(*items: discord.ui.Item) -> discord.ui.View:
@@ -135,6 +171,7 @@ class Responder:
         self.service = service
         self._embeds: dict[tuple[str, str, str | None], discord.Embed] = {}
         self._share_view: discord.ui.View | None = None
+        self._remove_view: discord.ui.View | None = None
 
     def embed_for(self, answer: Answer) -> discord.Embed:
         """The answer's embed; snippets do not change while served, so each is built once."""
@@ -146,19 +183,33 @@ class Responder:
             embed = self._embeds[key] = answer_embed(self.service.catalog, answer)
         return embed
 
-    def _share(self) -> discord.ui.View:
-        if self._share_view is None:  # built on first use: a view needs the running loop
-            self._share_view = _finished(ShareButton())
+    def _button_view(self, public: bool) -> discord.ui.View:
+        # built on first use (a view needs the running loop), then shared by every reply
+        if public:
+            self._remove_view = self._remove_view or _finished(RemoveButton())
+            return self._remove_view
+        self._share_view = self._share_view or _finished(ShareButton())
         return self._share_view
 
-    async def send(self, interaction: discord.Interaction, answer: Answer) -> None:
-        """Reply to `interaction` with `answer`, privately."""
+    async def send(
+        self,
+        interaction: discord.Interaction,
+        answer: Answer,
+        settings: GuildSettings | None = None,
+    ) -> None:
+        """Reply with `answer`: privately, unless the server chose public answers.
+
+        A server's own emergency notice replaces the generic one.
+        """
+        if answer.emergency and settings is not None and settings.emergency_text:
+            answer = replace(answer, emergency=settings.emergency_text)
         if answer.status in SNIPPET_STATUSES:
+            public = settings is not None and settings.visibility is Visibility.PUBLIC
             await interaction.response.send_message(
                 content=emergency_content(answer),
                 embed=self.embed_for(answer),
-                view=self._share(),
-                ephemeral=True,
+                view=self._button_view(public),
+                ephemeral=not public,
                 allowed_mentions=NO_MENTIONS,
             )
             return

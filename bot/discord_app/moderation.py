@@ -1,0 +1,300 @@
+"""Moderator and privacy commands: /settings, /report, /stats, /privacy, /reload."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.catalog import Command
+from bot.core.normalize import printable
+from bot.discord_app.embeds import CONTENT_LIMIT, DESCRIPTION_LIMIT, NEUTRAL, escape
+from bot.discord_app.replies import NO_MENTIONS
+from bot.storage.base import RETENTION_DAYS, STATS_DAYS, GuildSettings, Storage, Visibility
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import SupportBot
+
+log = logging.getLogger("bot.discord")
+
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+REPORT_MAX = 1000
+
+PRIVACY_TEXT = f"""\
+**What this bot keeps, and for how long**
+- **Your questions:** not stored with you. Answers are private to you unless you share them.
+- **Counts, for moderators:** for each server and day, how often each topic was answered and \
+how often a question found no answer (the question's words, tidied, without who asked). \
+They are deleted after {RETENTION_DAYS} days.
+- **Mistake reports (`/report`):** the topic, your text, the date and the server. Your name is \
+kept only if you tick "you may contact me". Reports stay until curators close them.
+- **Server settings:** what moderators set with `/settings`.
+- **In memory only:** to pace answers (5 per 30 seconds), the bot remembers when you last \
+asked, for 30 seconds. Nothing about you is written to its logs.
+- **When the bot leaves a server,** that server's settings, reports and counts are deleted."""
+
+
+def _settings_embed(
+    settings: GuildSettings, generic_notice: str, guild: discord.Guild
+) -> discord.Embed:
+    channel = guild.get_channel(settings.report_channel_id) if settings.report_channel_id else None
+    embed = discord.Embed(title="This server's settings", colour=NEUTRAL)
+    embed.add_field(
+        name="Emergency notice",
+        value=escape(settings.emergency_text)
+        if settings.emergency_text
+        else f"The generic notice: {generic_notice}"[:1024],
+        inline=False,
+    )
+    embed.add_field(
+        name="Answers",
+        value="Private to the asker, with a Share button"
+        if settings.visibility is Visibility.PRIVATE
+        else "Public in the channel, with a Remove button for the asker",
+        inline=False,
+    )
+    embed.add_field(name="Focus condition", value=settings.focus or "None", inline=False)
+    embed.add_field(
+        name="Moderator channel for reports",
+        value=channel.mention if channel else "None (reports are still stored)",
+        inline=False,
+    )
+    return embed
+
+
+class Moderation(commands.Cog):
+    """Per-server settings, mistake reports, anonymous stats, privacy and content reload."""
+
+    settings_group = app_commands.Group(
+        name="settings",
+        description="This server's bot settings (moderators)",
+        default_permissions=MANAGE_SERVER,
+        guild_only=True,
+    )
+
+    def __init__(self, bot: SupportBot) -> None:
+        self.bot = bot
+
+    def _storage(self) -> Storage:
+        return self.bot.require_storage()
+
+    async def _show(
+        self, interaction: discord.Interaction, settings: GuildSettings, note: str
+    ) -> None:
+        assert interaction.guild is not None
+        embed = _settings_embed(
+            settings, self.bot.responder.service.catalog.emergency_notice, interaction.guild
+        )
+        await interaction.response.send_message(
+            note, embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @settings_group.command(name="show", description="Show this server's settings")
+    async def settings_show(self, interaction: discord.Interaction) -> None:
+        """Show the current settings."""
+        assert interaction.guild_id is not None
+        await self._show(interaction, self._storage().settings(interaction.guild_id), "")
+
+    @settings_group.command(name="reset", description="Back to the defaults")
+    async def settings_reset(self, interaction: discord.Interaction) -> None:
+        """Forget every setting of this server."""
+        assert interaction.guild_id is not None
+        settings = await self._storage().reset_settings(interaction.guild_id)
+        await self._show(interaction, settings, "Settings reset to the defaults.")
+
+    @settings_group.command(
+        name="emergency", description="The emergency notice for your country or language"
+    )
+    @app_commands.describe(
+        text="e.g. your country's emergency and crisis numbers; leave empty for the generic notice"
+    )
+    async def settings_emergency(
+        self,
+        interaction: discord.Interaction,
+        text: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        """Set or clear the server's emergency notice."""
+        assert interaction.guild_id is not None
+        settings = await self._storage().update_settings(
+            interaction.guild_id, emergency_text=text.strip() if text else None
+        )
+        await self._show(interaction, settings, "Emergency notice updated.")
+
+    @settings_group.command(name="visibility", description="Who sees answers first")
+    @app_commands.describe(mode="private: only the asker, who can share; public: everyone")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="private (only the asker; Share button)", value="private"),
+            app_commands.Choice(name="public (everyone; Remove button)", value="public"),
+        ]
+    )
+    async def settings_visibility(self, interaction: discord.Interaction, mode: str) -> None:
+        """Set the default visibility of answers."""
+        assert interaction.guild_id is not None
+        settings = await self._storage().update_settings(
+            interaction.guild_id, visibility=Visibility(mode)
+        )
+        await self._show(interaction, settings, "Answer visibility updated.")
+
+    @settings_group.command(
+        name="focus", description="A condition whose topics come first in suggestions"
+    )
+    @app_commands.describe(condition="The community's condition; none to clear")
+    @app_commands.choices(
+        condition=[
+            app_commands.Choice(name="Stiff person syndrome (SPS)", value="sps"),
+            app_commands.Choice(name="Autoimmune encephalitis (AE)", value="ae"),
+            app_commands.Choice(name="Myasthenia gravis (MG)", value="mg"),
+            app_commands.Choice(name="None", value="none"),
+        ]
+    )
+    async def settings_focus(self, interaction: discord.Interaction, condition: str) -> None:
+        """Set or clear the focus condition."""
+        assert interaction.guild_id is not None
+        settings = await self._storage().update_settings(
+            interaction.guild_id, focus=None if condition == "none" else condition
+        )
+        await self._show(interaction, settings, "Focus updated.")
+
+    @settings_group.command(name="channel", description="Where mistake reports are posted")
+    @app_commands.describe(channel="A moderators' channel; leave empty to stop posting reports")
+    async def settings_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        """Set or clear the moderator channel."""
+        assert interaction.guild_id is not None
+        settings = await self._storage().update_settings(
+            interaction.guild_id, report_channel_id=channel.id if channel else None
+        )
+        await self._show(interaction, settings, "Moderator channel updated.")
+
+    @app_commands.command(name="report", description="Report a wrong, outdated or unclear answer")
+    @app_commands.describe(
+        topic="The topic whose answer has a problem",
+        what="What is wrong or unclear (no personal health details, please)",
+        contact="Tick if the curators may contact you about it (your name is then kept)",
+    )
+    @app_commands.guild_only()
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 100],
+        what: app_commands.Range[str, 1, REPORT_MAX],
+        contact: bool = False,
+    ) -> None:
+        """Store a report (reporter only if they agree) and post it to the moderators."""
+        assert interaction.guild_id is not None
+        service = self.bot.responder.service
+        label = service.ask(Command.TREATMENT, topic).topic or printable(topic)
+        who = f"{interaction.user.name} ({interaction.user.id})" if contact else None
+        stored = await self._storage().add_report(interaction.guild_id, label, what.strip(), who)
+        posted = await self._post_report(interaction.guild_id, stored.id, label, what, who)
+        note = "Thank you: your report is saved for the curators."
+        if posted is False:
+            note += " (It could not be posted to the moderators' channel; they will still see it.)"
+        await interaction.response.send_message(note, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @report.autocomplete("topic")
+    async def _report_topics(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label[:100], value=topic_id)
+            for label, topic_id in self.bot.responder.service.autocomplete(
+                Command.TREATMENT, current
+            )
+        ]
+
+    async def _post_report(
+        self, guild_id: int, report_id: int, topic: str, text: str, who: str | None
+    ) -> bool | None:
+        """Post to the moderator channel: True done, False failed, None when none is set."""
+        channel_id = self._storage().settings(guild_id).report_channel_id
+        if channel_id is None:
+            return None
+        embed = discord.Embed(
+            title=f"Report #{report_id}: {topic}"[:256],
+            description=escape(text)[:DESCRIPTION_LIMIT],
+            colour=NEUTRAL,
+        )
+        embed.set_footer(
+            text=f"Contact: {who}" if who else "The reporter did not ask to be contacted."
+        )
+        try:
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
+        except (discord.HTTPException, AttributeError) as error:
+            log.warning("could not post report %s: %s", report_id, type(error).__name__)
+            return False
+        return True
+
+    @app_commands.command(name="stats", description="Most asked topics and unanswered questions")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def stats(self, interaction: discord.Interaction) -> None:
+        """The last 30 days for this server, with no member data."""
+        assert interaction.guild_id is not None
+        stats = await self._storage().stats(interaction.guild_id, STATS_DAYS)
+        catalog = self.bot.responder.service.catalog
+        embed = discord.Embed(title=f"Questions in the last {stats.days} days", colour=NEUTRAL)
+
+        def title(key: str) -> str:
+            topic = catalog.topics.get(key)
+            return topic.title if topic else key.removeprefix("note:")
+
+        topics = "\n".join(f"{n}× {title(t)}" for t, n in stats.topics) or "None yet."
+        unanswered = "\n".join(f"{n}× “{escape(q)}”" for q, n in stats.unanswered) or "None."
+        embed.add_field(name="Top topics", value=topics[:1024], inline=False)
+        embed.add_field(name="Top unanswered questions", value=unanswered[:1024], inline=False)
+        embed.set_footer(text="Counts only: no member names or ids are kept.")
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(
+        name="privacy", description="Exactly what this bot stores, and for how long"
+    )
+    async def privacy(self, interaction: discord.Interaction) -> None:
+        """What is stored, in plain words."""
+        embed = discord.Embed(title="Privacy", description=PRIVACY_TEXT, colour=NEUTRAL)
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="reload", description="Re-read the content files (bot owner only)")
+    @app_commands.default_permissions(administrator=True)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        """Swap in new content, or keep the old and list every error."""
+        if not await self.bot.is_owner(interaction.user):
+            await interaction.response.send_message(
+                "Only the bot's owner can reload the content.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        problems = await self.bot.reload_content()
+        if not problems:
+            catalog = self.bot.responder.service.catalog
+            await interaction.followup.send(
+                f"Content reloaded: {len(catalog.topics)} topics.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        listing = "\n".join(problems)
+        kept = f"Kept the old content: the new files have {len(problems)} problem(s)"
+        message = f"{kept}.\n```\n{listing}\n```"
+        if len(message) <= CONTENT_LIMIT:
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(
+                f"{kept}, listed in the attached file.",
+                file=discord.File(io.BytesIO(listing.encode()), filename="content-problems.txt"),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )

@@ -1,0 +1,596 @@
+"""The SQLite storage adapter: one file, WAL mode, forward migrations, all work on one thread.
+
+Privacy: no table has a column for a member's id, name or message id, except `reports.contact`,
+which is filled only when the reporter agreed to be contacted. Deleted rows are overwritten on
+disk (`secure_delete`), and a new database file is readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.storage.base import (
+    RETENTION_DAYS,
+    STATS_DAYS,
+    GuildSettings,
+    Report,
+    Stats,
+    StorageError,
+    Visibility,
+)
+
+log = logging.getLogger("bot.storage")
+
+_T = TypeVar("_T")
+
+DB_FILE_NAME = "bot.sqlite3"
+"""The database's file name inside the data directory."""
+
+THREAD_NAME_PREFIX = "sqlite-storage"
+"""The name of the one worker thread that owns the connection."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # Version 1: the initial schema.
+    (
+        """
+        CREATE TABLE schema_version (
+            version INTEGER PRIMARY KEY,
+            applied TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE guild_settings (
+            guild_id INTEGER PRIMARY KEY,
+            emergency_text TEXT,
+            visibility TEXT NOT NULL DEFAULT 'private'
+                CHECK (visibility IN ('private', 'public')),
+            focus TEXT,
+            report_channel_id INTEGER
+        )
+        """,
+        """
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created TEXT NOT NULL,
+            contact TEXT
+        )
+        """,
+        "CREATE INDEX reports_guild ON reports (guild_id)",
+        # `kind` says which of topic/unanswered `key` is: no NULL in the unique key, since NULLs
+        # never conflict and the upsert would insert duplicates instead of counting.
+        """
+        CREATE TABLE question_counts (
+            guild_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('topic', 'unanswered')),
+            key TEXT NOT NULL CHECK (key <> ''),
+            count INTEGER NOT NULL CHECK (count > 0),
+            PRIMARY KEY (guild_id, day, kind, key)
+        )
+        """,
+        "CREATE INDEX question_counts_day ON question_counts (day)",
+    ),
+    # Version 2: reports get a status, so handled ones can be closed.
+    ("ALTER TABLE reports ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",),
+)
+"""Migration steps in order: step n (counted from 1) brings a database to schema version n."""
+
+LATEST_VERSION = len(MIGRATIONS)
+"""The schema version this code writes."""
+
+_SETTING_FIELDS = ("emergency_text", "visibility", "focus", "report_channel_id")
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    """The database's schema version; 0 for a database without the bot's tables."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if found is None:
+        return 0
+    (version,) = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return version or 0
+
+
+def migrate(connection: sqlite3.Connection, target: int | None = None) -> int:
+    """Apply the migration steps from the current version up to `target` (default: latest).
+
+    Each step runs in its own transaction and records its version, so a failure leaves the
+    database at the last complete version. Returns the version reached. Raises ValueError for a
+    target outside 0..LATEST_VERSION or below the current version (there are no downgrades).
+    """
+    target = LATEST_VERSION if target is None else target
+    if not 0 <= target <= LATEST_VERSION:
+        raise ValueError(f"target must be between 0 and {LATEST_VERSION}, not {target}")
+    if connection.in_transaction:
+        raise ValueError("commit or roll back the open transaction before migrating")
+    current = schema_version(connection)
+    if current > target:
+        raise ValueError(f"cannot migrate down from version {current} to {target}")
+    for version in range(current + 1, target + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version - 1]:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO schema_version (version, applied) VALUES (?, ?)",
+                (version, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+    return target
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable by this thread only."""
+    return sqlite3.connect(path, isolation_level=None, timeout=5.0)
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    """A plain message for an SQLite error: what went wrong with which file, and what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    lowered = text.lower()
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in lowered:
+        return (
+            f"{path} is not a usable SQLite database ({text}). Restore it from a backup, or move "
+            "it away so the bot starts a new, empty one."
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return (
+            f"Cannot open or write {path} ({text}). Check that its directory exists and that the "
+            "bot's user may write to the file, the directory and the -wal and -shm files beside it."
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (
+            f"{path} is locked by another program ({text}). Stop any other copy of the bot using "
+            "it and try again."
+        )
+    if name.startswith("SQLITE_FULL"):
+        return f"Cannot write {path}: the disk is full ({text}). Free some space and try again."
+    return f"Database error with {path}: {text}."
+
+
+def _as_day(day: date) -> str:
+    """A date as the ISO text stored in `day` columns (a datetime counts as its date)."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return day.isoformat()
+
+
+def _check_changes(changes: dict[str, object]) -> dict[str, object]:
+    """Validated setting changes; ValueError names the bad field and what is allowed."""
+    unknown = sorted(set(changes) - set(_SETTING_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown setting {', '.join(unknown)}; allowed: {', '.join(_SETTING_FIELDS)}"
+        )
+    clean: dict[str, object] = {}
+    for name, value in changes.items():
+        if name == "visibility":
+            try:
+                clean[name] = Visibility(value)
+            except ValueError:
+                allowed = ", ".join(v.value for v in Visibility)
+                raise ValueError(f"visibility must be one of {allowed}, not {value!r}") from None
+        elif name == "report_channel_id":
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"report_channel_id must be a channel id or None, not {value!r}")
+            clean[name] = value
+        else:
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be text or None, not {value!r}")
+            if isinstance(value, str) and not value.strip():
+                raise ValueError(f"{name} must not be blank; use None for the default")
+            clean[name] = value
+    return clean
+
+
+def _settings_from_row(row: Sequence[Any]) -> GuildSettings:
+    guild_id, emergency_text, visibility, focus, report_channel_id = row
+    return GuildSettings(
+        guild_id=guild_id,
+        emergency_text=emergency_text,
+        visibility=Visibility(visibility),
+        focus=focus,
+        report_channel_id=report_channel_id,
+    )
+
+
+def _report_from_row(row: Sequence[Any]) -> Report:
+    report_id, guild_id, topic, text, created, contact, status = row
+    return Report(
+        id=report_id,
+        guild_id=guild_id,
+        topic=topic,
+        text=text,
+        created=datetime.fromisoformat(created),
+        contact=contact,
+        status=status,
+    )
+
+
+class SqliteStorage:
+    """Storage in one SQLite file; every query runs on a single worker thread, off the loop."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], date] = date.today) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._executor: ThreadPoolExecutor | None = None
+        self._connection: sqlite3.Connection | None = None
+        """Created, used and closed only by the worker thread."""
+        self._settings: dict[int, GuildSettings] = {}
+        """Written only by the worker thread, after the database write succeeded."""
+
+    @classmethod
+    def in_data_dir(
+        cls, data_dir: Path, *, clock: Callable[[], date] = date.today
+    ) -> SqliteStorage:
+        """Storage in `data_dir`/bot.sqlite3; open() creates the directory if it is missing."""
+        return cls(Path(data_dir) / DB_FILE_NAME, clock=clock)
+
+    # Life cycle
+
+    async def open(self) -> None:
+        """Open (creating or migrating as needed); StorageError when that is impossible.
+
+        Also deletes question counts older than RETENTION_DAYS and loads every server's
+        settings into memory. Does nothing if already open.
+        """
+        if self._executor is not None:
+            return
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME_PREFIX)
+        self._executor = executor
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, self._open_in_worker)
+        except BaseException:
+            self._executor = None
+            executor.shutdown(wait=False)
+            raise
+
+    async def close(self) -> None:
+        """Flush and close; later calls raise StorageError until open() is called again."""
+        executor = self._executor
+        if executor is None:
+            return
+        self._executor = None  # new calls fail at once; queued ones still run first
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_in_worker)
+        finally:
+            executor.shutdown(wait=False)
+
+    # Settings
+
+    def settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings from memory (no I/O: used on every answer)."""
+        self._require_open()
+        return self._settings.get(guild_id) or GuildSettings(guild_id)
+
+    async def update_settings(self, guild_id: int, **changes: object) -> GuildSettings:
+        """Change some fields of a server's settings and return the result.
+
+        Allowed fields: emergency_text, visibility (a Visibility or its value), focus and
+        report_channel_id; anything else, or a value of the wrong kind, raises ValueError.
+        """
+        clean = _check_changes(changes)
+
+        def job(connection: sqlite3.Connection) -> GuildSettings:
+            current = self._settings.get(guild_id) or GuildSettings(guild_id)
+            new = replace(current, **clean)
+            if new == current and guild_id in self._settings:
+                return current
+            connection.execute(
+                """
+                INSERT INTO guild_settings
+                    (guild_id, emergency_text, visibility, focus, report_channel_id)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id) DO UPDATE SET
+                    emergency_text = excluded.emergency_text,
+                    visibility = excluded.visibility,
+                    focus = excluded.focus,
+                    report_channel_id = excluded.report_channel_id
+                """,
+                (
+                    new.guild_id,
+                    new.emergency_text,
+                    new.visibility.value,
+                    new.focus,
+                    new.report_channel_id,
+                ),
+            )
+            self._settings[guild_id] = new
+            return new
+
+        return await self._run(job)
+
+    async def reset_settings(self, guild_id: int) -> GuildSettings:
+        """Back to the defaults (the server's row is deleted)."""
+
+        def job(connection: sqlite3.Connection) -> GuildSettings:
+            connection.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+            self._settings.pop(guild_id, None)
+            return GuildSettings(guild_id)
+
+        return await self._run(job)
+
+    # Reports
+
+    async def add_report(
+        self, guild_id: int, topic: str, text: str, contact: str | None = None
+    ) -> Report:
+        """Store a report and return it with its id."""
+        created = datetime.now(UTC)
+        contact = contact or None
+
+        def job(connection: sqlite3.Connection) -> Report:
+            cursor = connection.execute(
+                "INSERT INTO reports (guild_id, topic, text, created, contact) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (guild_id, topic, text, created.isoformat(timespec="microseconds"), contact),
+            )
+            assert cursor.lastrowid is not None
+            return Report(cursor.lastrowid, guild_id, topic, text, created, contact)
+
+        return await self._run(job)
+
+    async def reports(self, status: str = "open") -> list[Report]:
+        """Reports across all servers, oldest first."""
+
+        def job(connection: sqlite3.Connection) -> list[Report]:
+            rows = connection.execute(
+                "SELECT id, guild_id, topic, text, created, contact, status FROM reports "
+                "WHERE status = ? ORDER BY created, id",
+                (status,),
+            ).fetchall()
+            return [_report_from_row(row) for row in rows]
+
+        return await self._run(job)
+
+    async def close_report(self, report_id: int) -> bool:
+        """Mark a report done; False if there is no such open report."""
+
+        def job(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "UPDATE reports SET status = 'closed' WHERE id = ? AND status = 'open'",
+                (report_id,),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(job)
+
+    # Question counts
+
+    async def count(
+        self, guild_id: int, day: date, topic: str | None, unanswered: str | None = None
+    ) -> None:
+        """Add one to a matched topic's count, or to an unanswered normalised query's count.
+
+        Exactly one of `topic` and `unanswered` must be given (and not empty), else ValueError.
+        """
+        if (topic is None) == (unanswered is None):
+            raise ValueError("give exactly one of topic and unanswered")
+        kind, key = ("topic", topic) if topic is not None else ("unanswered", unanswered)
+        if not key:
+            raise ValueError(f"{kind} must not be empty")
+        row = (guild_id, _as_day(day), kind, key)
+
+        def job(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "INSERT INTO question_counts (guild_id, day, kind, key, count) "
+                "VALUES (?, ?, ?, ?, 1) "
+                "ON CONFLICT (guild_id, day, kind, key) DO UPDATE SET count = count + 1",
+                row,
+            )
+
+        await self._run(job)
+
+    async def stats(self, guild_id: int | None, days: int = STATS_DAYS, limit: int = 10) -> Stats:
+        """Top topics and unanswered queries of the last `days` days (all servers if None).
+
+        The window is today (from the clock) and the `days - 1` days before it (a count dated
+        after today, from a caller in another time zone, is included); counts are summed over
+        days (and servers), sorted by count, highest first, then by name.
+        """
+        if days < 1:
+            raise ValueError(f"days must be at least 1, not {days}")
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, not {limit}")
+        since = _as_day(self._clock() - timedelta(days=days - 1))
+
+        def top(connection: sqlite3.Connection, kind: str) -> list[tuple[str, int]]:
+            where = "kind = ? AND day >= ?"
+            params: list[object] = [kind, since]
+            if guild_id is not None:
+                where += " AND guild_id = ?"
+                params.append(guild_id)
+            rows = connection.execute(
+                f"SELECT key, SUM(count) AS total FROM question_counts WHERE {where} "
+                "GROUP BY key ORDER BY total DESC, key LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            return [(key, total) for key, total in rows]
+
+        def job(connection: sqlite3.Connection) -> Stats:
+            return Stats(
+                days=days,
+                topics=top(connection, "topic"),
+                unanswered=top(connection, "unanswered"),
+            )
+
+        return await self._run(job)
+
+    async def purge(self, before: date) -> int:
+        """Delete counts dated before `before`; return how many rows went."""
+        cutoff = _as_day(before)
+        return await self._run(lambda connection: self._purge(connection, cutoff))
+
+    async def purge_expired(self) -> int:
+        """Delete counts older than RETENTION_DAYS days (from the clock); return how many went."""
+        return await self._run(lambda connection: self._purge(connection, self._retention_cutoff()))
+
+    async def forget_guild(self, guild_id: int) -> None:
+        """Delete everything about a server: settings, reports, counts."""
+
+        def job(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("guild_settings", "reports", "question_counts"):
+                    connection.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            self._settings.pop(guild_id, None)
+
+        await self._run(job)
+
+    # Internals
+
+    def _require_open(self) -> None:
+        if self._executor is None:
+            raise StorageError(self._not_open_message())
+
+    def _not_open_message(self) -> str:
+        return f"The database {self.path} is not open: open() it first (or again after close())."
+
+    async def _run(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `job` with the connection on the worker thread and await its result."""
+        self._require_open()
+        assert self._executor is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._in_worker, job)
+
+    def _in_worker(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        connection = self._connection
+        if connection is None:
+            raise StorageError(self._not_open_message())
+        try:
+            return job(connection)
+        except sqlite3.Error as exc:
+            raise StorageError(_explain(self.path, exc)) from exc
+
+    def _retention_cutoff(self) -> str:
+        return _as_day(self._clock() - timedelta(days=RETENTION_DAYS))
+
+    @staticmethod
+    def _purge(connection: sqlite3.Connection, cutoff: str) -> int:
+        cursor = connection.execute("DELETE FROM question_counts WHERE day < ?", (cutoff,))
+        return cursor.rowcount
+
+    def _prepare_file(self) -> None:
+        """Create the directory and (private to its owner) an empty file if they are missing."""
+        path = self.path
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot use {path.parent} as the data directory for {path.name} "
+                f"({exc.strerror or exc}). Point the bot at a directory it may create and write, "
+                "or move away the file that is in the way."
+            ) from None
+        if path.is_dir():
+            raise StorageError(
+                f"{path} is a directory, not a database file. Move it away or choose another path."
+            )
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            return
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot create {path} ({exc.strerror or exc}). Check that the bot's user may "
+                "write to that directory."
+            ) from None
+        os.close(descriptor)
+
+    def _open_in_worker(self) -> None:
+        self._prepare_file()
+        try:
+            connection = _connect(self.path)
+        except sqlite3.Error as exc:
+            raise StorageError(_explain(self.path, exc)) from None
+        try:
+            settings = self._set_up(connection)
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+        self._settings = settings
+
+    def _set_up(self, connection: sqlite3.Connection) -> dict[int, GuildSettings]:
+        """Check, configure and migrate a new connection; purge; return all servers' settings."""
+        path = self.path
+        try:
+            version = schema_version(connection)  # the first read: a damaged file fails here
+            if version > LATEST_VERSION:
+                raise StorageError(
+                    f"{path} was written by a newer version of the bot (schema version {version}; "
+                    f"this version knows up to {LATEST_VERSION}). Upgrade the bot, or restore a "
+                    "backup made by this version."
+                )
+            if (
+                version == 0
+                and connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
+                ).fetchone()
+            ):
+                raise StorageError(
+                    f"{path} is an SQLite database, but not the bot's. Move it away or choose "
+                    "another path."
+                )
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA secure_delete = ON")
+            (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            if str(mode).lower() != "wal":
+                log.warning("%s: WAL mode unavailable, using journal mode %s", path, mode)
+        except sqlite3.Error as exc:
+            raise StorageError(_explain(path, exc)) from None
+        try:
+            migrate(connection)
+        except sqlite3.Error as exc:
+            try:
+                reached = f"version {schema_version(connection)}"
+            except sqlite3.Error:
+                reached = "an unknown version"
+            raise StorageError(
+                f"Could not upgrade {path} from schema version {version} to {LATEST_VERSION}; "
+                f"it was left at {reached}. {_explain(path, exc)}"
+            ) from None
+        try:
+            purged = self._purge(connection, self._retention_cutoff())
+            rows = connection.execute(
+                "SELECT guild_id, emergency_text, visibility, focus, report_channel_id "
+                "FROM guild_settings"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(_explain(path, exc)) from None
+        if purged:
+            log.info(
+                "%s: purged %d question counts older than %d days", path, purged, RETENTION_DAYS
+            )
+        return {row[0]: _settings_from_row(row) for row in rows}
+
+    def _close_in_worker(self) -> None:
+        connection, self._connection = self._connection, None
+        self._settings = {}
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):  # only a query planner hint
+                connection.execute("PRAGMA optimize")
+            connection.close()

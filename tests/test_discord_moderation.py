@@ -1,0 +1,261 @@
+"""Moderator tools end to end: settings, reports, stats, privacy, reload, server removal.
+
+The real bot and discord.py client against the local stand-in, with a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content_dir import BUNDLED_CONTENT
+from bot.discord_app.client import SupportBot, build_bot
+from bot.settings import Settings
+from bot.storage.base import Visibility
+from bot.storage.sqlite import SqliteStorage
+from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+
+EPHEMERAL = 64
+
+
+def buttons(body: dict) -> list[dict]:
+    return [c for row in body["data"].get("components", []) for c in row.get("components", [])]
+
+
+async def eventually(condition, timeout: float = 5.0) -> None:
+    import asyncio
+
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandIn]:
+    async with serving_standin() as server:
+        yield server
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, target)
+    return target
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    store = SqliteStorage(tmp_path / "data" / "bot.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def bot(standin, storage, content_copy) -> AsyncIterator[SupportBot]:
+    settings = Settings(
+        token="stand-in-token",
+        content_dir=content_copy,
+        api_base=standin.api_base,
+        gateway_url=standin.gateway_url,
+    )
+    support_bot = build_bot(settings, storage, guild_ready_timeout=0.1)
+    async with running_bot(support_bot, standin) as running:
+        await running.tree.sync()
+        yield running
+
+
+async def command(standin: DiscordStandIn, name: str, options=None, user=None) -> dict:
+    return await standin.wait_for_callback(await standin.send_command(name, options, user=user))
+
+
+async def subcommand(standin: DiscordStandIn, group: str, name: str, **values) -> dict:
+    options = [
+        {
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": 3, "value": v} for k, v in values.items()],
+        }
+    ]
+    return await command(standin, group, options)
+
+
+def test_command_permissions_in_the_registration(bot: SupportBot, standin) -> None:
+    registered = {c["name"]: c for c in standin.command_puts[-1].body}
+    assert str(registered["settings"]["default_member_permissions"]) == "32"  # Manage Server
+    assert str(registered["stats"]["default_member_permissions"]) == "32"
+    assert str(registered["reload"]["default_member_permissions"]) == "8"  # administrators only
+    for everyone in ("report", "privacy", "treatment", "about"):
+        assert registered[everyone].get("default_member_permissions") is None
+    subcommands = {o["name"] for o in registered["settings"]["options"]}
+    assert subcommands == {"show", "reset", "emergency", "visibility", "focus", "channel"}
+
+
+async def test_settings_round_trip_and_effects(bot: SupportBot, standin, storage) -> None:
+    guild = int(standin.guild_id)
+    shown = await subcommand(standin, "settings", "focus", condition="mg")
+    assert shown["data"]["flags"] & EPHEMERAL
+    assert storage.settings(guild).focus == "mg"
+    choices = await standin.wait_for_callback(
+        await standin.send_autocomplete("treatment", "topic", "")
+    )
+    assert choices["data"]["choices"][0]["value"] == "mg"
+
+    await subcommand(standin, "settings", "emergency", text="Ring 000 (Australia) or 13 11 14.")
+    crisis = await command(standin, "treatment", {"topic": "mg can't breathe"})
+    assert "Ring 000 (Australia)" in crisis["data"]["content"]
+    assert "911" not in crisis["data"]["content"]
+
+    await subcommand(standin, "settings", "visibility", mode="public")
+    assert storage.settings(guild).visibility is Visibility.PUBLIC
+    public = await command(standin, "treatment", {"topic": "sps"})
+    assert not (public["data"].get("flags") or 0) & EPHEMERAL
+    assert [b["label"] for b in buttons(public)] == ["Remove"]
+
+    show = await subcommand(standin, "settings", "show")
+    fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}
+    assert "Ring 000" in fields["Emergency notice"] and fields["Focus condition"] == "mg"
+
+    await subcommand(standin, "settings", "reset")
+    assert storage.settings(guild).visibility is Visibility.PRIVATE
+    private = await command(standin, "treatment", {"topic": "sps"})
+    assert private["data"]["flags"] & EPHEMERAL
+
+
+async def test_remove_button_deletes_a_public_answer(bot: SupportBot, standin, storage) -> None:
+    await storage.update_settings(int(standin.guild_id), visibility=Visibility.PUBLIC)
+    interaction = await standin.send_command("sideeffects", {"treatment": "ivig"})
+    await standin.wait_for_callback(interaction)
+    press = await standin.send_component("remove", user=standin.user)
+    await standin.wait_for_callback(press)
+    await standin.wait_for(
+        lambda: any(m.kind == "delete_original" for m in standin.messages), what="the deletion"
+    )
+
+
+async def test_report_flow(bot: SupportBot, standin, storage) -> None:
+    guild = int(standin.guild_id)
+    await storage.update_settings(guild, report_channel_id=int(standin.channel_id))
+    reply = await command(
+        standin, "report", {"topic": "ivig", "what": "The kidney part is unclear"}
+    )
+    assert reply["data"]["flags"] & EPHEMERAL and "Thank you" in reply["data"]["content"]
+    posted = await standin.wait_for_messages(1)
+    embed = [m for m in posted if m.kind == "channel"][-1].body["embeds"][0]
+    assert "ivig" in embed["title"] and "kidney" in embed["description"]
+    assert "did not ask to be contacted" in embed["footer"]["text"]
+
+    user = standin.new_user("Helpful Carer")
+    await command(
+        standin,
+        "report",
+        {"topic": "mg", "what": "Outdated approval date", "contact": True},
+        user=user,
+    )
+    reports = await storage.reports()
+    assert [(r.topic, r.contact is None) for r in reports] == [("ivig", True), ("mg", False)]
+    assert user["id"] in (reports[1].contact or "")
+
+
+async def test_counts_and_stats_without_member_data(
+    bot: SupportBot, standin, storage, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    user = standin.new_user("Jane Patient", global_name="Jane P")
+    for topic in ("ivig", "ivig", "sps", "zzzqqq unknown thing"):
+        await command(standin, "treatment", {"topic": topic}, user=user)
+    await eventually(lambda: True)
+    guild = int(standin.guild_id)
+
+    async def counted() -> bool:
+        stats = await storage.stats(guild)
+        return dict(stats.topics).get("ivig") == 2 and bool(stats.unanswered)
+
+    import asyncio
+
+    async with asyncio.timeout(5):
+        while not await counted():
+            await asyncio.sleep(0.02)
+    stats = await command(standin, "stats")
+    fields = {f["name"]: f["value"] for f in stats["data"]["embeds"][0]["fields"]}
+    assert "2× Intravenous immunoglobulin (IVIG)" in fields["Top topics"]
+    assert "zzzqqq unknown thing" in fields["Top unanswered questions"]
+
+    dump = "\n".join(sqlite3.connect(storage.path).iterdump())
+    for secret in (user["id"], "Jane"):
+        assert secret not in dump
+        assert secret not in caplog.text
+
+
+async def test_privacy_explains_what_is_kept(bot: SupportBot, standin) -> None:
+    reply = await command(standin, "privacy")
+    text = reply["data"]["embeds"][0]["description"]
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "90 days" in text and "contact me" in text and "leaves a server" in text
+
+
+async def test_leaving_a_server_deletes_its_data(bot: SupportBot, standin, storage) -> None:
+    guild = int(standin.guild_id)
+    await storage.update_settings(guild, focus="sps")
+    await storage.add_report(guild, "sps", "typo")
+    await command(standin, "treatment", {"topic": "sps"})
+    await standin.dispatch("GUILD_DELETE", {"id": standin.guild_id})
+
+    async def forgotten() -> bool:
+        return storage.settings(guild).focus is None and not await storage.reports()
+
+    import asyncio
+
+    async with asyncio.timeout(5):
+        while not await forgotten():
+            await asyncio.sleep(0.02)
+    assert (await storage.stats(guild)).topics == []
+
+
+async def test_reload_keeps_old_content_on_errors_and_swaps_on_good(
+    bot: SupportBot, standin, content_copy: Path
+) -> None:
+    ivig = content_copy / "topics" / "ivig.yaml"
+    original = ivig.read_text(encoding="utf-8")
+    ivig.write_text(original.replace("aliases:", "alaises:"), encoding="utf-8")
+    (content_copy / "topics" / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    reply = await standin.wait_for_callback(await standin.send_command("reload"))
+    assert reply["type"] == 5  # deferred while it reads
+    message = (await standin.wait_for_messages(1))[-1].body
+    assert "Kept the old content" in message["content"]
+    assert "alaises" in message["content"] and "broken.yaml" in message["content"]
+    still = await command(standin, "sideeffects", {"treatment": "ivig"})
+    assert still["data"]["embeds"][0]["title"] == "Intravenous immunoglobulin (IVIG)"
+
+    (content_copy / "topics" / "broken.yaml").unlink()
+    ivig.write_text(
+        original.replace("title: Intravenous immunoglobulin (IVIG)", "title: IVIG (reloaded)"),
+        encoding="utf-8",
+    )
+    assert await bot.reload_content() == []
+    swapped = await command(standin, "sideeffects", {"treatment": "ivig"})
+    assert swapped["data"]["embeds"][0]["title"] == "IVIG (reloaded)"
+
+
+async def test_only_the_owner_may_reload(bot: SupportBot, standin) -> None:
+    stranger = standin.new_user("not the owner")
+    reply = await command(standin, "reload", user=stranger)
+    assert "Only the bot's owner" in reply["data"]["content"]
+
+
+async def test_a_failing_database_never_costs_an_answer(
+    bot: SupportBot, standin, storage, monkeypatch, caplog
+) -> None:
+    async def broken(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(storage, "count", broken)
+    caplog.set_level(logging.ERROR, logger="bot")
+    reply = await command(standin, "treatment", {"topic": "ae"})
+    assert reply["data"]["embeds"][0]["title"].startswith("Autoimmune encephalitis")
+    await eventually(lambda: "background task failed" in caplog.text)
