@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -318,12 +319,18 @@ async def test_reconnects_after_the_connection_drops(bot: SupportBot, standin) -
     assert body["data"]["embeds"][0]["title"].startswith("Myasthenia gravis")
 
 
-async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -> None:
+async def test_sighup_reloads_and_sigterm_closes_the_running_bot(
+    standin: DiscordStandIn, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, content)
     environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_", "BOT_"))},
         "DISCORD_TOKEN": "stand-in-token",
         "DISCORD_API_BASE": standin.api_base,
         "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "BOT_CONTENT_DIR": str(content),
+        "BOT_DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
     }
     process = await asyncio.create_subprocess_exec(
@@ -331,8 +338,8 @@ async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -
         "-m",
         "bot",
         "run",
-        cwd=ROOT,
-        env=environment,
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -340,6 +347,20 @@ async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -
         await standin.wait_until_ready(timeout=20)
         body = await ask(standin, "treatment", "ivig")
         assert body["data"]["embeds"][0]["title"].startswith("Intravenous immunoglobulin")
+        ivig = content / "topics" / "ivig.yaml"
+        ivig.write_text(
+            ivig.read_text(encoding="utf-8").replace(
+                "title: Intravenous immunoglobulin (IVIG)", "title: IVIG after SIGHUP"
+            ),
+            encoding="utf-8",
+        )
+        process.send_signal(signal.SIGHUP)
+        async with asyncio.timeout(10):
+            while True:
+                body = await ask(standin, "treatment", "ivig", user=standin.new_user("next"))
+                if body["data"]["embeds"][0]["title"] == "IVIG after SIGHUP":
+                    break
+                await asyncio.sleep(0.1)
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
     finally:
@@ -348,8 +369,9 @@ async def test_sigterm_closes_the_running_bot_cleanly(standin: DiscordStandIn) -
             await process.wait()
     log = stderr.decode()
     assert process.returncode == 0, log
-    assert "shutting down" in log
+    assert "content reloaded" in log and "shutting down" in log
     assert "stand-in-token" not in log and "Traceback" not in log
+    assert (tmp_path / "data" / "bot.sqlite3").is_file()
 
 
 async def test_buttons_expire_with_the_interaction(bot: SupportBot, standin) -> None:
