@@ -15,8 +15,9 @@ from bot.core.answers import AnswerService, UnknownCommandError, parse_command
 from bot.core.catalog import Catalog, Command
 from bot.core.loader import ContentError, load_catalog
 from bot.export import FORMATS, export
+from bot.health import MAX_AGE_SECONDS, check_health, heartbeat_path
 from bot.render_text import render_answer
-from bot.settings import read_env_file
+from bot.settings import Settings, SettingsError, read_env_file
 
 EXIT_OK = 0
 EXIT_NO_MATCH = 1
@@ -74,6 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--days", type=int, default=30, help="window in days (default 30)")
     stats.add_argument("--json", action="store_true", help="print JSON")
+    health = commands.add_parser(
+        "health", parents=[common], help="exit 0 only while the running bot's gateway is alive"
+    )
+    health.add_argument(
+        "--max-age",
+        type=float,
+        default=MAX_AGE_SECONDS,
+        metavar="SECONDS",
+        help=f"oldest acceptable heartbeat ACK (default {MAX_AGE_SECONDS:.0f})",
+    )
     commands.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     sync = commands.add_parser(
         "sync", parents=[common], help="register the slash commands with Discord, then exit"
@@ -186,6 +197,17 @@ def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: Te
     return EXIT_OK
 
 
+def _health(max_age: float, out: TextIO) -> int:
+    try:
+        data_dir = Settings.load().data_dir
+    except SettingsError as error:
+        print(f"unhealthy: {error}", file=out)
+        return EXIT_NO_MATCH
+    healthy, reason = check_health(heartbeat_path(data_dir), max_age)
+    print(reason, file=out)
+    return EXIT_OK if healthy else EXIT_NO_MATCH
+
+
 def _check(content_dir: Path, out: TextIO) -> int:
     try:
         catalog = load_catalog(content_dir)
@@ -212,6 +234,8 @@ def main(
     content_dir = resolve_content_dir(args.content_dir)
     if args.action == "check":
         return _check(content_dir, out)
+    if args.action == "health":
+        return _health(args.max_age, out)
     if args.action in ("reports", "stats"):
         from bot.curators import run_curator_command
 

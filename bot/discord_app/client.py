@@ -29,6 +29,7 @@ from bot.discord_app.replies import (
     ShareButton,
     SuggestionButton,
 )
+from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
 from bot.storage.base import Storage, StorageError
 from bot.storage.sqlite import SqliteStorage
@@ -60,6 +61,8 @@ class SupportBot(commands.AutoShardedBot):
         *,
         content_dir: Path | None = None,
         storage: Storage | None = None,
+        heartbeat_file: Path | None = None,
+        heartbeat_every: float = 10.0,
         gateway_url: str | None = None,
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
@@ -80,6 +83,8 @@ class SupportBot(commands.AutoShardedBot):
         """Swapped whole by a reload, so an interaction sees the old content or the new."""
         self.content_dir = content_dir
         self.storage = storage
+        self.heartbeat_file = heartbeat_file
+        self.heartbeat_every = heartbeat_every
         self.gateway_override = gateway_url
         self._background: set[asyncio.Task[Any]] = set()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -99,6 +104,8 @@ class SupportBot(commands.AutoShardedBot):
         await self.add_cog(Moderation(self))
         if self.storage is not None:
             self.spawn(self._purge_daily())
+        if self.heartbeat_file is not None:
+            self.spawn(self._heartbeat_loop(self.heartbeat_file))
 
     @property
     def service(self) -> AnswerService:
@@ -150,6 +157,32 @@ class SupportBot(commands.AutoShardedBot):
         log.info("content reloaded: %d topics", len(catalog.topics))
         return []
 
+    def gateway_status(self) -> tuple[float | None, int, int]:
+        """(wall time of the oldest connected shard's last heartbeat ACK, shards connected, shards).
+
+        discord.py keeps the ACK time on each shard's keep-alive handler; the health check
+        reads it here, and the end-to-end tests hold it to the real client.
+        """
+        acks: list[float] = []
+        connected = 0
+        for info in self.shards.values():
+            websocket = getattr(getattr(info, "_parent", None), "ws", None)
+            if websocket is None or not websocket.open:
+                continue
+            connected += 1
+            last_ack = getattr(getattr(websocket, "_keep_alive", None), "_last_ack", None)
+            if last_ack is not None:
+                acks.append(time.time() - (time.perf_counter() - last_ack))
+        oldest = min(acks) if acks and len(acks) == connected else None
+        return oldest, connected, self.shard_count or len(self.shards) or 1
+
+    async def _heartbeat_loop(self, path: Path) -> None:
+        while True:
+            last_ack, connected, total = self.gateway_status()
+            if last_ack is not None:
+                await asyncio.to_thread(write_heartbeat, path, last_ack, connected, total)
+            await asyncio.sleep(self.heartbeat_every)
+
     async def _purge_daily(self) -> None:
         assert self.storage is not None
         while True:
@@ -167,6 +200,8 @@ class SupportBot(commands.AutoShardedBot):
         """Stop background work, then disconnect."""
         for task in list(self._background):
             task.cancel()
+        if self.heartbeat_file is not None:
+            self.heartbeat_file.unlink(missing_ok=True)  # a stopped bot is not healthy
         await super().close()
 
     async def on_ready(self) -> None:
@@ -202,7 +237,13 @@ class SupportBot(commands.AutoShardedBot):
                 )
 
 
-def build_bot(settings: Settings, storage: Storage | None = None, **options: Any) -> SupportBot:
+def build_bot(
+    settings: Settings,
+    storage: Storage | None = None,
+    *,
+    heartbeat_file: Path | None = None,
+    **options: Any,
+) -> SupportBot:
     """Load the content and build the bot; StartupError when the content has problems."""
     try:
         catalog = load_catalog(settings.content_dir)
@@ -216,6 +257,7 @@ def build_bot(settings: Settings, storage: Storage | None = None, **options: Any
         AnswerService(catalog),
         content_dir=settings.content_dir,
         storage=storage,
+        heartbeat_file=heartbeat_file,
         gateway_url=settings.gateway_url,
         shard_count=settings.shard_count,
         shard_ids=settings.shard_ids,
@@ -243,7 +285,7 @@ async def run_bot(settings: Settings, **options: Any) -> None:
         await storage.open()
     except StorageError as error:
         raise StartupError(str(error)) from None
-    bot = build_bot(settings, storage, **options)
+    bot = build_bot(settings, storage, heartbeat_file=heartbeat_path(settings.data_dir), **options)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
