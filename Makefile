@@ -3,16 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test check lint format bench clean
+.PHONY: run test check lint format bench docker clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet .
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet '.[test]'
 	touch $@
 
 run: $(VENV)/.runtime ## start the console (or the Discord bot once DISCORD_TOKEN is set)
@@ -37,6 +37,9 @@ format: $(VENV)/.test
 
 bench: $(VENV)/.runtime ## matcher benchmark (by hand; figures go in the README)
 	$(PY) benchmarks/bench_matcher.py
+
+docker: ## build the container image (needs a Docker engine)
+	docker build -t rare-neuro-bot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

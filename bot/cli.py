@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--days", type=int, default=30, help="window in days (default 30)")
     stats.add_argument("--json", action="store_true", help="print JSON")
+    backup = commands.add_parser(
+        "backup", parents=[common], help="copy the database consistently, even while the bot runs"
+    )
+    backup.add_argument("target", metavar="FILE", help="where to write the copy")
     health = commands.add_parser(
         "health", parents=[common], help="exit 0 only while the running bot's gateway is alive"
     )
@@ -236,7 +240,7 @@ def main(
         return _check(content_dir, out)
     if args.action == "health":
         return _health(args.max_age, out)
-    if args.action in ("reports", "stats"):
+    if args.action in ("reports", "stats", "backup"):
         from bot.curators import run_curator_command
 
         return run_curator_command(args, out, err)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import sqlite3
+from pathlib import Path
 from typing import TextIO
 
 from bot.settings import Settings, SettingsError
 from bot.storage.base import StorageError
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
 
 
 async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out: TextIO) -> int:
@@ -71,9 +74,31 @@ async def _run(args: argparse.Namespace, out: TextIO) -> int:
         await storage.close()
 
 
-def run_curator_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run `reports` or `stats` against the database in BOT_DATA_DIR."""
+def backup(data_dir: Path, target: Path) -> Path:
+    """Copy the database with SQLite's online backup (consistent while the bot writes)."""
+    source = data_dir / DB_FILE_NAME
+    if not source.is_file():
+        raise StorageError(f"There is no database at {source} to back up (check BOT_DATA_DIR).")
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            contextlib.closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst)
+        target.chmod(0o600)
+    except sqlite3.Error as error:
+        raise StorageError(f"Could not back up {source} to {target}: {error}") from None
+    return target
+
+
+def run_curator_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run `reports`, `stats` or `backup` against the database in BOT_DATA_DIR."""
+    try:
+        if args.action == "backup":
+            copy = backup(Settings.load().data_dir, Path(args.target))
+            print(f"Backed up to {copy}.", file=out)
+            return 0
         return asyncio.run(_run(args, out))
     except (SettingsError, StorageError) as error:
         print(error, file=err)

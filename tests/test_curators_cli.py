@@ -67,3 +67,19 @@ def test_a_corrupt_database_is_a_clear_error(python: str, tmp_path: Path) -> Non
         result = bot(python, tmp_path, *args, env=env)
         assert result.returncode == 2
         assert "bot.sqlite3" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backup_makes_a_consistent_copy(python: str, tmp_path: Path) -> None:
+    asyncio.run(_fill(tmp_path))
+    target = tmp_path / "backups" / "copy.sqlite3"
+    result = bot(python, tmp_path, "backup", str(target))
+    assert result.returncode == 0, result.stderr
+    copy = SqliteStorage(target)
+    asyncio.run(copy.open())
+    try:
+        reports = asyncio.run(copy.reports())
+    finally:
+        asyncio.run(copy.close())
+    assert [r.topic for r in reports] == ["ivig", "mg"]
+    missing = bot(python, tmp_path / "empty", "backup", str(target))
+    assert missing.returncode == 2 and "no database" in missing.stderr
