@@ -86,8 +86,9 @@ async def test_the_running_bot_keeps_the_heartbeat_fresh(standin, tmp_path: Path
         assert time.time() - first.last_ack < 5
         assert check_health(path)[0]
         standin.ack_heartbeats = False  # the gateway stops answering: the ACK time freezes
+        await asyncio.sleep(0.2)  # let an ACK already on its way land
         frozen = read_heartbeat(path).last_ack
         await asyncio.sleep(0.3)
-        assert read_heartbeat(path).last_ack <= frozen + 0.1
+        assert read_heartbeat(path).last_ack - frozen < 0.02
         assert not check_health(path, max_age=0.2)[0]
     assert not path.exists()  # a stopped bot leaves no heartbeat behind
