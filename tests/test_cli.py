@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
 from tests.conftest import TREATMENT, write_content
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def bot(python: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "BOT_CONTENT_DIR")
-    }
-    environment.update(env or {})
-    return subprocess.run(
-        [python, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=60,
-    )
+    return run_cli(*args, stdin=stdin, env=env)
 
 
 def test_ask_prints_the_answer_with_sources_and_disclaimer(python: str) -> None:

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 from datetime import date
 from pathlib import Path
 
 from bot.storage.sqlite import SqliteStorage
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def bot(python: str, data_dir: Path, *args: str, env: dict[str, str] | None = None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BOT_"))}
-    environment.update({"BOT_DATA_DIR": str(data_dir), **(env or {})})
-    return subprocess.run(
-        [python, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=60,
-    )
+    return run_cli(*args, env={"BOT_DATA_DIR": str(data_dir), **(env or {})})
 
 
 async def _fill(data_dir: Path) -> None:

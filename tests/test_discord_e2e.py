@@ -21,14 +21,14 @@ import discord
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
-from bot.core.catalog import Catalog
+from bot.core.catalog import Catalog, Kind
 from bot.discord_app.client import StartupError, SupportBot, build_bot, sync_commands
 from bot.discord_app.main import keep_discord_logs_quiet
 from bot.settings import Settings
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+from tests.helpers import EPHEMERAL, buttons, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
-EPHEMERAL = 64
 ANSWER_COMMANDS = {"treatment": "topic", "sideeffects": "treatment", "resistance": "condition"}
 SNIPPET_KIND = {"sideeffects": "treatment", "resistance": "condition"}
 
@@ -54,17 +54,6 @@ async def bot(standin: DiscordStandIn) -> AsyncIterator[SupportBot]:
     async with running_bot(support_bot, standin) as running:
         await running.tree.sync()
         yield running
-
-
-async def eventually(condition, timeout: float = 5.0) -> None:
-    """Poll `condition` (for things the stand-in does not see, such as log lines)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
-def buttons(body: dict) -> list[dict]:
-    return [c for row in body["data"].get("components", []) for c in row.get("components", [])]
 
 
 async def ask(standin: DiscordStandIn, command: str, value: str, user: dict | None = None) -> dict:
@@ -269,14 +258,8 @@ async def test_about_and_topics(bot: SupportBot, standin, catalog) -> None:
     assert "mistake" in str(embed["fields"]).lower()
     topics = await standin.wait_for_callback(await standin.send_command("topics"))
     fields = {f["name"]: f["value"] for f in topics["data"]["embeds"][0]["fields"]}
-    assert set(fields) == {t.title for t in catalog.of_kind(*catalog_kinds())}
+    assert set(fields) == {t.title for t in catalog.of_kind(Kind.CONDITION)}
     assert "Pyridostigmine" in fields[catalog.topics["mg"].title]
-
-
-def catalog_kinds():
-    from bot.core.catalog import Kind
-
-    return (Kind.CONDITION,)
 
 
 async def test_errors_reply_privately_and_are_logged_without_member_data(

@@ -5,6 +5,7 @@ The real bot and discord.py client against the local stand-in, with a real SQLit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import sqlite3
@@ -19,20 +20,7 @@ from bot.settings import Settings
 from bot.storage.base import Visibility
 from bot.storage.sqlite import SqliteStorage
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
-
-EPHEMERAL = 64
-
-
-def buttons(body: dict) -> list[dict]:
-    return [c for row in body["data"].get("components", []) for c in row.get("components", [])]
-
-
-async def eventually(condition, timeout: float = 5.0) -> None:
-    import asyncio
-
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
+from tests.helpers import EPHEMERAL, buttons, eventually
 
 
 @pytest.fixture
@@ -169,14 +157,11 @@ async def test_counts_and_stats_without_member_data(
     user = standin.new_user("Jane Patient", global_name="Jane P")
     for topic in ("ivig", "ivig", "sps", "zzzqqq unknown thing"):
         await command(standin, "treatment", {"topic": topic}, user=user)
-    await eventually(lambda: True)
     guild = int(standin.guild_id)
 
     async def counted() -> bool:
         stats = await storage.stats(guild)
         return dict(stats.topics).get("ivig") == 2 and bool(stats.unanswered)
-
-    import asyncio
 
     async with asyncio.timeout(5):
         while not await counted():
@@ -208,8 +193,6 @@ async def test_leaving_a_server_deletes_its_data(bot: SupportBot, standin, stora
 
     async def forgotten() -> bool:
         return storage.settings(guild).focus is None and not await storage.reports()
-
-    import asyncio
 
     async with asyncio.timeout(5):
         while not await forgotten():

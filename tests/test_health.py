@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -16,20 +15,13 @@ from bot.discord_app.client import build_bot
 from bot.health import check_health, heartbeat_path, read_heartbeat, write_heartbeat
 from bot.settings import Settings
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def health(python: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BOT_"))}
-    return subprocess.run(
-        [python, "-m", "bot", "health", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**environment, "BOT_DATA_DIR": str(data_dir)},
-        timeout=60,
-    )
+    return run_cli("health", *args, env={"BOT_DATA_DIR": str(data_dir)})
 
 
 def test_fresh_heartbeat_is_healthy(python: str, tmp_path: Path) -> None:
