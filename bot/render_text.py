@@ -22,7 +22,14 @@ def _wrap(text: str, indent: str = "") -> str:
         bullet = re.match(r"^(\s*[-*] )", line)
         hang = indent + " " * len(bullet.group(1)) if bullet else indent
         lines.append(
-            textwrap.fill(line, _WIDTH, initial_indent=indent, subsequent_indent=hang)
+            textwrap.fill(
+                line,
+                _WIDTH,
+                initial_indent=indent,
+                subsequent_indent=hang,
+                break_long_words=False,  # keep URLs whole so terminals can open them
+                break_on_hyphens=False,
+            )
             if line.strip()
             else ""
         )
@@ -48,7 +55,9 @@ def render_answer(answer: Answer) -> str:
         parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
     if answer.sources:
         parts.append("\nSources:")
-        parts.extend(_wrap(f"  [{n}] {s.title} {s.url}") for n, s in enumerate(answer.sources, 1))
+        for number, source in enumerate(answer.sources, 1):
+            parts.append(_wrap(f"  [{number}] {source.title}", indent=""))
+            parts.append(f"      {source.url}")
     if answer.disclaimer:
         reviewed = f" (Reviewed {answer.reviewed.isoformat()}.)" if answer.reviewed else ""
         parts.append("\n" + _wrap(answer.disclaimer + reviewed))
