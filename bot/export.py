@@ -23,11 +23,13 @@ NOTE_HEADINGS = {
     NoteKind.OUT_OF_SCOPE: "Not covered: look-alike disorders",
 }
 FORMATS = ("markdown", "html")
+TOPIC_SECTIONS = {"conditions": Kind.CONDITION, "treatments": Kind.TREATMENT}
+"""Section anchors that list topics, and the kind each lists."""
 
 
 def _sections(catalog: Catalog) -> list[tuple[str, str]]:
     """(anchor, heading) of the document's top-level sections, in order."""
-    sections = [("conditions", "Conditions"), ("treatments", "Treatments")]
+    sections = [(anchor, anchor.title()) for anchor in TOPIC_SECTIONS]
     for kind, heading in NOTE_HEADINGS.items():
         if any(note.kind is kind for note in catalog.notes):
             sections.append((kind.value.replace("_", "-"), heading))
@@ -120,14 +122,14 @@ def to_markdown(catalog: Catalog, today: date | None = None) -> str:
     ]
     for anchor, heading in _sections(catalog):
         lines.append(f"- [{heading}](#{anchor})")
-        if anchor in ("conditions", "treatments"):
-            kind = Kind.CONDITION if anchor == "conditions" else Kind.TREATMENT
+        kind = TOPIC_SECTIONS.get(anchor)
+        if kind is not None:
             lines.extend(f"  - [{t.title}](#{t.id})" for t in _topics(catalog, kind))
     lines.append("")
     for anchor, heading in _sections(catalog):
         lines += [f'## {heading} <a id="{anchor}"></a>', ""]
-        if anchor in ("conditions", "treatments"):
-            kind = Kind.CONDITION if anchor == "conditions" else Kind.TREATMENT
+        kind = TOPIC_SECTIONS.get(anchor)
+        if kind is not None:
             for topic in _topics(catalog, kind):
                 lines.extend(_md_topic(catalog, topic))
         elif anchor == "sources":
@@ -243,8 +245,8 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
     ]
     for anchor, heading in _sections(catalog):
         body.append(f'<li><a href="#{anchor}">{heading}</a>')
-        if anchor in ("conditions", "treatments"):
-            kind = Kind.CONDITION if anchor == "conditions" else Kind.TREATMENT
+        kind = TOPIC_SECTIONS.get(anchor)
+        if kind is not None:
             body.append("<ul>")
             body.extend(
                 f'<li><a href="#{t.id}">{esc(t.title)}</a></li>' for t in _topics(catalog, kind)
@@ -254,8 +256,8 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
     body.append("</ul></nav>")
     for anchor, heading in _sections(catalog):
         body.append(f'<h2 id="{anchor}">{heading}</h2>')
-        if anchor in ("conditions", "treatments"):
-            kind = Kind.CONDITION if anchor == "conditions" else Kind.TREATMENT
+        kind = TOPIC_SECTIONS.get(anchor)
+        if kind is not None:
             for topic in _topics(catalog, kind):
                 body.extend(_html_topic(catalog, topic))
         elif anchor == "sources":
