@@ -31,7 +31,7 @@ from bot.discord_app.replies import (
 )
 from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
-from bot.storage.base import Storage, StorageError
+from bot.storage.base import GuildSettings, Storage, StorageError
 from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger("bot.discord")
@@ -117,6 +117,12 @@ class SupportBot(commands.AutoShardedBot):
         if self.storage is None:
             raise RuntimeError("this bot runs without storage")
         return self.storage
+
+    def guild_settings(self, guild_id: int | None) -> GuildSettings | None:
+        """A server's settings (from memory), or None in DMs or without storage."""
+        if self.storage is None or guild_id is None:
+            return None
+        return self.storage.settings(guild_id)
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run work in the background, keeping a reference and logging its failure."""

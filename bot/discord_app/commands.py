@@ -14,7 +14,6 @@ from bot.core.answers import AnswerService
 from bot.core.catalog import Command, Kind
 from bot.discord_app.embeds import FIELD_VALUE_LIMIT, NEUTRAL
 from bot.discord_app.replies import NO_MENTIONS
-from bot.storage.base import GuildSettings
 
 if TYPE_CHECKING:
     from bot.discord_app.client import SupportBot
@@ -64,10 +63,8 @@ class AnswerCommands(commands.Cog):
         self.cooldown = AnswerCooldown()
 
     def _focus(self, interaction: discord.Interaction) -> str | None:
-        storage = self.bot.storage
-        if storage is None or interaction.guild_id is None:
-            return None
-        return storage.settings(interaction.guild_id).focus
+        settings = self.bot.guild_settings(interaction.guild_id)
+        return settings.focus if settings else None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         """The shared cooldown applies to the answer commands, not /about or /topics."""
@@ -79,8 +76,10 @@ class AnswerCommands(commands.Cog):
     async def _answer(self, interaction: discord.Interaction, command: Command, query: str) -> None:
         started = time.perf_counter()
         responder = self.bot.responder  # one catalogue for the whole interaction
-        answer = responder.service.ask(command, query, focus=self._focus(interaction))
-        await responder.send(interaction, answer, self._guild_settings(interaction))
+        settings = self.bot.guild_settings(interaction.guild_id)
+        focus = settings.focus if settings else None
+        answer = responder.service.ask(command, query, focus=focus)
+        await responder.send(interaction, answer, settings)
         self.bot.record(interaction.guild_id, answer)
         log.info(
             "interaction command=%s status=%s topic=%s emergency=%s latency_ms=%.1f",
@@ -90,11 +89,6 @@ class AnswerCommands(commands.Cog):
             "yes" if answer.emergency else "no",
             (time.perf_counter() - started) * 1000,
         )
-
-    def _guild_settings(self, interaction: discord.Interaction) -> GuildSettings | None:
-        if self.bot.storage is None or interaction.guild_id is None:
-            return None
-        return self.bot.storage.settings(interaction.guild_id)
 
     async def _complete(
         self, interaction: discord.Interaction, command: Command, current: str

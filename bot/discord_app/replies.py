@@ -140,10 +140,7 @@ class SuggestionButton(
         """Answer as if the member had typed the topic."""
         client = interaction.client
         responder: Responder = client.responder  # type: ignore[attr-defined]
-        storage = getattr(client, "storage", None)
-        settings = (
-            storage.settings(interaction.guild_id) if storage and interaction.guild_id else None
-        )
+        settings = client.guild_settings(interaction.guild_id)  # type: ignore[attr-defined]
         answer = responder.service.ask(self.command, self.topic_id)
         await responder.send(interaction, answer, settings)
         client.record(interaction.guild_id, answer)  # type: ignore[attr-defined]
