@@ -11,7 +11,18 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from bot.core.catalog import Catalog, Command, Kind, Note, NoteKind, Topic
+from bot.core.catalog import (
+    Catalog,
+    Command,
+    Interaction,
+    Kind,
+    Note,
+    NoteKind,
+    Topic,
+    TopicName,
+    WarningSign,
+)
+from bot.core.phrases import Phrase
 
 SNIPPET_HEADINGS = {
     Command.TREATMENT: "Treatment",
@@ -25,11 +36,37 @@ NOTE_HEADINGS = {
 FORMATS = ("markdown", "html")
 TOPIC_SECTIONS = {"conditions": Kind.CONDITION, "treatments": Kind.TREATMENT}
 """Section anchors that list topics, and the kind each lists."""
+GENERAL_SIGNS = "warning-signs"
+INTERACTIONS = "interactions"
+SIGNS_HEADING = "Warning signs (shown before the answer; emergencies after the emergency notice)"
+
+
+def _cue(cue: Phrase | TopicName) -> str:
+    return f"topic {cue.topic}" if isinstance(cue, TopicName) else cue.source
+
+
+def sign_summary(sign: WarningSign) -> tuple[str, str]:
+    """(text, how it is raised) of a warning sign, as a reviewer reads it."""
+    raised = "phrases: " + "; ".join(p.source for p in sign.phrases)
+    if sign.with_any:
+        raised += " — only with: " + "; ".join(_cue(c) for c in sign.with_any)
+    return f"{sign.level.value.upper()} `{sign.id}`: {sign.means} {sign.do}", raised
+
+
+def interaction_summary(interaction: Interaction) -> str:
+    """Which names make an interaction note fit, group by group."""
+    return " + ".join(
+        "(" + " or ".join(_cue(c) for c in group) + ")" for group in interaction.between
+    )
 
 
 def _sections(catalog: Catalog) -> list[tuple[str, str]]:
     """(anchor, heading) of the document's top-level sections, in order."""
     sections = [(anchor, anchor.title()) for anchor in TOPIC_SECTIONS]
+    if catalog.general_signs:
+        sections.append((GENERAL_SIGNS, "Warning signs in any question"))
+    if catalog.interactions:
+        sections.append((INTERACTIONS, "Medicines taken together"))
     for kind, heading in NOTE_HEADINGS.items():
         if any(note.kind is kind for note in catalog.notes):
             sections.append((kind.value.replace("_", "-"), heading))
@@ -45,12 +82,15 @@ def _cited_by(catalog: Catalog) -> dict[str, list[str]]:
     cited: dict[str, list[str]] = {source_id: [] for source_id in catalog.sources}
     for topic in catalog.topics.values():
         ids = {s for snippet in topic.snippets.values() for s in snippet.sources}
-        ids |= {s for flag in topic.red_flags for s in flag.sources}
+        ids |= {s for sign in topic.warning_signs for s in sign.sources}
         for source_id in sorted(ids):
             cited[source_id].append(topic.title)
-    for note in catalog.notes:
-        for source_id in note.sources:
-            cited[source_id].append(note.name)
+    named = [(n.name, n.sources) for n in catalog.notes]
+    named += [(i.name, i.sources) for i in catalog.interactions]
+    named += [(f"warning sign {s.id}", s.sources) for s in catalog.general_signs]
+    for name, sources in named:
+        for source_id in sources:
+            cited[source_id].append(name)
     return cited
 
 
@@ -84,13 +124,27 @@ def _md_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
         disclaimer = catalog.disclaimers[snippet.disclaimer].text
         yield f"- **Disclaimer ({snippet.disclaimer}):** {disclaimer}"
         yield ""
-    if topic.red_flags:
-        yield "#### Red flags (shown first, with the emergency notice)"
+    if topic.warning_signs:
+        yield f"#### {SIGNS_HEADING}"
         yield ""
-        for flag in topic.red_flags:
-            words = ", ".join(flag.keywords)
-            yield f"- {flag.text} *(words: {words}; sources: {_md_refs(flag.sources)})*"
-        yield ""
+        yield from _md_signs(topic.warning_signs)
+
+
+def _md_signs(signs: tuple[WarningSign, ...]) -> Iterator[str]:
+    for sign in signs:
+        text, raised = sign_summary(sign)
+        yield f"- **{text}** *({raised}; sources: {_md_refs(sign.sources)})*"
+    yield ""
+
+
+def _md_interaction(interaction: Interaction) -> Iterator[str]:
+    yield f"### {interaction.name}"
+    yield ""
+    yield f"- **Fits:** {interaction_summary(interaction)}"
+    yield f"- **Sources:** {_md_refs(interaction.sources)}"
+    yield ""
+    yield interaction.note.strip()
+    yield ""
 
 
 def _md_note(note: Note) -> Iterator[str]:
@@ -141,6 +195,11 @@ def to_markdown(catalog: Catalog, today: date | None = None) -> str:
                     f"<{source.url}> *(cited by: {', '.join(users) or 'nothing'})*"
                 )
             lines.append("")
+        elif anchor == GENERAL_SIGNS:
+            lines.extend(_md_signs(catalog.general_signs))
+        elif anchor == INTERACTIONS:
+            for interaction in catalog.interactions:
+                lines.extend(_md_interaction(interaction))
         else:
             for note in catalog.notes:
                 if note.kind.value.replace("_", "-") == anchor:
@@ -218,14 +277,20 @@ def _html_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
             f"Reviewed: {snippet.reviewed.isoformat()}<br>"
             f"Disclaimer ({esc(snippet.disclaimer)}): {esc(disclaimer)}</p>"
         )
-    if topic.red_flags:
-        yield "<h4>Red flags (shown first, with the emergency notice)</h4><ul>"
-        for flag in topic.red_flags:
-            yield (
-                f'<li class="flag">{_inline(flag.text)} <span class="meta">(words: '
-                f"{esc(', '.join(flag.keywords))}; sources: {_html_refs(flag.sources)})</span></li>"
-            )
-        yield "</ul>"
+    if topic.warning_signs:
+        yield f"<h4>{esc(SIGNS_HEADING)}</h4>"
+        yield from _html_signs(topic.warning_signs)
+
+
+def _html_signs(signs: tuple[WarningSign, ...]) -> Iterator[str]:
+    yield "<ul>"
+    for sign in signs:
+        text, raised = sign_summary(sign)
+        yield (
+            f'<li class="flag">{_inline(text)} <span class="meta">({html.escape(raised)}; '
+            f"sources: {_html_refs(sign.sources)})</span></li>"
+        )
+    yield "</ul>"
 
 
 def to_html(catalog: Catalog, today: date | None = None) -> str:
@@ -271,6 +336,16 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
                     f"(cited by: {esc(', '.join(users) or 'nothing')})</span></li>"
                 )
             body.append("</ol>")
+        elif anchor == GENERAL_SIGNS:
+            body.extend(_html_signs(catalog.general_signs))
+        elif anchor == INTERACTIONS:
+            for interaction in catalog.interactions:
+                body.append(f"<h3>{esc(interaction.name)}</h3>")
+                body.append(
+                    f'<p class="meta">fits: {esc(interaction_summary(interaction))}<br>'
+                    f"sources: {_html_refs(interaction.sources)}</p>"
+                )
+                body.append(f'<div class="snippet">{markdown_to_html(interaction.note)}</div>')
         else:
             for note in catalog.notes:
                 if note.kind.value.replace("_", "-") == anchor:

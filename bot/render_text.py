@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from bot.core.answers import Answer, Status
+from bot.core.answers import NOTE_STATUSES, Answer, NoteRef, SourceRef, Status
+from bot.core.catalog import Level
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _WIDTH = 88
@@ -36,16 +37,38 @@ def _wrap(text: str, indent: str = "") -> str:
     return "\n".join(lines)
 
 
+_MARKS = {Level.EMERGENCY: "!!", Level.URGENT: "! Today:", Level.CONTACT: "! Soon:"}
+
+
+def _sources(sources: tuple[SourceRef, ...]) -> list[str]:
+    if not sources:
+        return []
+    lines = ["\nSources:"]
+    for number, source in enumerate(sources, 1):
+        lines.append(_wrap(f"  [{number}] {source.title}", indent=""))
+        lines.append(f"      {source.url}")
+    return lines
+
+
+def _note(note: NoteRef) -> list[str]:
+    label = "Taken together" if note.kind == "interaction" else "MG caution"
+    return [f"-- {label}: {note.name} --", _wrap(_plain(note.text)), *_sources(note.sources), ""]
+
+
 def render_answer(answer: Answer) -> str:
     """The whole reply as a person reads it: emergency first, then the answer, then sources."""
     parts: list[str] = []
     if answer.emergency:
         parts.append(_wrap(f"!! {answer.emergency}"))
-        parts.extend(_wrap(f"!! {flag}") for flag in answer.red_flags)
+    for warning in answer.warnings:
+        parts.append(_wrap(f"{_MARKS[warning.level]} {_plain(warning.text)}"))
+    if answer.emergency or answer.warnings:
         parts.append("")
+    for note in answer.notes:
+        parts.extend(_note(note))
     if answer.status is Status.NO_MATCH and answer.query:
         parts.append(f'No topic matches "{answer.query}".')
-    if answer.status in (Status.ANSWER, Status.OUT_OF_SCOPE, Status.MG_CAUTION) and answer.title:
+    if (answer.status is Status.ANSWER or answer.status in NOTE_STATUSES) and answer.title:
         parts.append(f"== {answer.title} ==")
     body = answer.text or answer.message or ""
     if answer.status is Status.NO_MATCH:
@@ -53,11 +76,7 @@ def render_answer(answer: Answer) -> str:
     parts.append(_wrap(_plain(body)))
     for ref in answer.suggestions:
         parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
-    if answer.sources:
-        parts.append("\nSources:")
-        for number, source in enumerate(answer.sources, 1):
-            parts.append(_wrap(f"  [{number}] {source.title}", indent=""))
-            parts.append(f"      {source.url}")
+    parts.extend(_sources(answer.sources))
     if answer.disclaimer:
         reviewed = f" (Reviewed {answer.reviewed.isoformat()}.)" if answer.reviewed else ""
         parts.append("\n" + _wrap(answer.disclaimer + reviewed))

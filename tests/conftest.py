@@ -27,10 +27,13 @@ id: cond
 kind: condition
 title: Example condition
 aliases: [example condition, excon]
-red_flags:
-  - text: Trouble breathing.
-    keywords: [breath]
+warning_signs:
+  - id: breathing-crisis
+    level: emergency
+    means: Trouble breathing can be a crisis of this condition.
+    do: Call your local emergency number now.
     sources: [SRC-ONE]
+    phrases: [cant|cannot breath*]
 snippets:
   treatment:
     text: Condition treatment text.
@@ -50,6 +53,14 @@ kind: treatment
 title: Example drug
 used_for: [cond]
 aliases: [exampledrug, brandname]
+warning_signs:
+  - id: yellow-eyes
+    level: urgent
+    means: Yellow eyes on this drug can mean liver trouble.
+    do: Get medical care today.
+    sources: [SRC-TWO]
+    phrases: [yellow ... eyes|skin]
+    with_any: [drug]
 snippets:
   treatment:
     text: Drug treatment text.

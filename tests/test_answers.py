@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.core.answers import AnswerService, Status, UnknownCommandError, parse_command
-from bot.core.catalog import Catalog, Command
+from bot.core.catalog import Catalog, Command, Level
 
 T, S, R = Command.TREATMENT, Command.SIDEEFFECTS, Command.RESISTANCE
 
@@ -46,11 +46,13 @@ def test_crisis_words_lead_with_the_emergency_notice(
     assert all(word in answer.emergency for word in ("911", "112", "999", "988"))
 
 
-def test_matching_red_flags_come_with_the_notice(service: AnswerService, catalog: Catalog) -> None:
+def test_warning_signs_come_with_the_notice(service: AnswerService, catalog: Catalog) -> None:
     answer = service.ask(T, "mg trouble breathing")
     assert answer.topic == "mg"
-    assert answer.red_flags
-    assert set(answer.red_flags) <= {f.text for f in catalog.topics["mg"].red_flags}
+    assert answer.warnings
+    assert answer.warnings[0].level is Level.EMERGENCY
+    mg_signs = {s.id for s in catalog.topics["mg"].warning_signs}
+    assert answer.warnings[0].id in mg_signs  # the MG-specific sign, not only the general one
 
 
 @pytest.mark.parametrize(

@@ -89,14 +89,17 @@ def test_every_snippet_resolves_its_disclaimer_and_sources(catalog: Catalog) -> 
 
 def test_every_source_is_cited_somewhere(catalog: Catalog) -> None:
     cited = {s for t in catalog.topics.values() for sn in t.snippets.values() for s in sn.sources}
-    cited |= {s for t in catalog.topics.values() for f in t.red_flags for s in f.sources}
+    cited |= {s for sign in catalog.warning_signs for s in sign.sources}
     cited |= {s for note in catalog.notes for s in note.sources}
+    cited |= {s for i in catalog.interactions for s in i.sources}
     assert set(catalog.sources) - cited == set()
 
 
-def test_conditions_have_red_flags_and_treatments_name_their_conditions(catalog: Catalog) -> None:
+def test_conditions_have_warning_signs_and_treatments_name_their_conditions(
+    catalog: Catalog,
+) -> None:
     for topic in catalog.of_kind(Kind.CONDITION):
-        assert topic.red_flags, topic.id
+        assert topic.warning_signs, topic.id
     for topic in catalog.of_kind(Kind.TREATMENT):
         assert topic.used_for, topic.id
         text = topic.snippets["treatment"].text
@@ -129,8 +132,8 @@ def test_schema_and_loader_agree_on_keys() -> None:
     assert set(SCHEMA["properties"]) == set(loader.TOPIC_KEYS)
     snippet = SCHEMA["properties"]["snippets"]["properties"]["treatment"]
     assert set(snippet["properties"]) == set(loader.SNIPPET_KEYS)
-    red_flag = SCHEMA["properties"]["red_flags"]["items"]
-    assert set(red_flag["properties"]) == set(loader.RED_FLAG_KEYS)
+    sign = SCHEMA["properties"]["warning_signs"]["items"]
+    assert set(sign["properties"]) == set(loader.SIGN_KEYS)
 
 
 @pytest.mark.parametrize(

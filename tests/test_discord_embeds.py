@@ -15,8 +15,8 @@ from bot.discord_app.embeds import (
     FOOTER_LIMIT,
     TITLE_LIMIT,
     answer_embed,
-    emergency_content,
     suggestion_content,
+    warning_content,
 )
 
 
@@ -69,12 +69,12 @@ def test_a_maximal_snippet_with_many_sources_still_fits(
     assert "more sources" in embed.fields[-1].value
 
 
-def test_emergency_content_leads_and_fits(service: AnswerService) -> None:
+def test_warning_content_leads_and_fits(service: AnswerService) -> None:
     answer = service.ask(Command.TREATMENT, "mg can't breathe and choking")
-    content = emergency_content(answer)
+    content = warning_content(answer)
     assert content is not None and len(content) <= CONTENT_LIMIT
     assert content.startswith("🚨 **Call your local emergency number now")
-    assert emergency_content(service.ask(Command.TREATMENT, "mg")) is None
+    assert warning_content(service.ask(Command.TREATMENT, "mg")) is None
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,7 @@ def test_missing_text_key(tmp_path: Path) -> None:
 def test_alias_claimed_by_two_topics_after_normalisation(tmp_path: Path) -> None:
     other = (
         TREATMENT.replace("id: drug", "id: other")
+        .replace("id: yellow-eyes", "id: other-yellow-eyes")
         .replace("aliases: [exampledrug, brandname]", "aliases: [Brand-Name]")
         .replace("title: Example drug", "title: Other drug")
     )

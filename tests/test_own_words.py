@@ -33,9 +33,12 @@ def test_no_run_of_words_copied_from_seeds_or_brief(catalog: Catalog) -> None:
         originals |= _runs(path.read_text(encoding="utf-8"))
     copied = []
     for topic in catalog.topics.values():
-        texts = [s.text for s in topic.snippets.values()] + [f.text for f in topic.red_flags]
+        texts = [s.text for s in topic.snippets.values()] + [w.text for w in topic.warning_signs]
         for text in texts:
             copied += [(topic.id, " ".join(run)) for run in _runs(text) & originals]
-    for note in catalog.notes:
-        copied += [(note.name, " ".join(run)) for run in _runs(note.text) & originals]
+    notes = [(n.name, n.text) for n in catalog.notes]
+    notes += [(i.name, i.note) for i in catalog.interactions]
+    notes += [(s.id, s.text) for s in catalog.general_signs]
+    for name, text in notes:
+        copied += [(name, " ".join(run)) for run in _runs(text) & originals]
     assert copied == []

@@ -12,12 +12,19 @@ from bot.core.catalog import (
     KINDS_FOR_COMMAND,
     Catalog,
     Command,
+    Interaction,
     Kind,
+    Level,
+    Note,
+    NoteKind,
     Topic,
+    WarningSign,
 )
-from bot.core.emergency import fitting_red_flags, is_crisis
-from bot.core.matcher import Matcher
+from bot.core.cues import Question
+from bot.core.interactions import InteractionReader
+from bot.core.matcher import Match, Matcher
 from bot.core.normalize import normalise, printable
+from bot.core.warning_signs import SignReader
 
 COMMAND_HELP: dict[Command, str] = {
     Command.TREATMENT: "treatment overview for a condition or a treatment",
@@ -62,6 +69,12 @@ class Status(StrEnum):
     """A condition the bot does not cover; a note says so, with its source."""
     MG_CAUTION = "mg_caution"
     """A medicine that is not covered as a treatment but can worsen MG; a note says so."""
+    INTERACTION = "interaction"
+    """A medicine named only in an interaction note (`fluvoxamine`); the note answers."""
+
+
+NOTE_STATUSES = (Status.OUT_OF_SCOPE, Status.MG_CAUTION, Status.INTERACTION)
+"""Answers whose body is a note rather than a topic's snippet."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,32 @@ class SourceRef:
     id: str
     title: str
     url: str
+
+
+@dataclass(frozen=True)
+class WarningRef:
+    """A warning sign as shown before an answer."""
+
+    id: str
+    level: Level
+    means: str
+    do: str
+    sources: tuple[SourceRef, ...]
+
+    @property
+    def text(self) -> str:
+        """What it may mean, then what to do."""
+        return f"{self.means} {self.do}"
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A note shown beside an answer: an interaction, or an MG caution."""
+
+    kind: str
+    name: str
+    text: str
+    sources: tuple[SourceRef, ...]
 
 
 @dataclass(frozen=True)
@@ -100,7 +139,11 @@ class Answer:
     score: float = 0.0
     suggestions: tuple[TopicRef, ...] = ()
     emergency: str | None = None
-    red_flags: tuple[str, ...] = ()
+    """The emergency notice, when any warning sign of the question is an emergency."""
+    warnings: tuple[WarningRef, ...] = ()
+    """Warning signs the question raises, most urgent first; shown before everything else."""
+    notes: tuple[NoteRef, ...] = ()
+    """Interaction notes and MG cautions that apply beside the answer; shown before it."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the `ask --json` shape)."""
@@ -114,14 +157,35 @@ class Answer:
             "title": self.title,
             "text": self.text,
             "message": self.message,
-            "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in self.sources],
+            "sources": [_source_dict(s) for s in self.sources],
             "disclaimer": self.disclaimer,
             "reviewed": self.reviewed.isoformat() if self.reviewed else None,
             "suggestions": [s.id for s in self.suggestions],
             "suggestion_titles": [s.title for s in self.suggestions],
             "emergency": self.emergency,
-            "red_flags": list(self.red_flags),
+            "warnings": [
+                {
+                    "id": w.id,
+                    "level": w.level.value,
+                    "text": w.text,
+                    "sources": [_source_dict(s) for s in w.sources],
+                }
+                for w in self.warnings
+            ],
+            "notes": [
+                {
+                    "kind": n.kind,
+                    "name": n.name,
+                    "text": n.text,
+                    "sources": [_source_dict(s) for s in n.sources],
+                }
+                for n in self.notes
+            ],
         }
+
+
+def _source_dict(source: SourceRef) -> dict[str, str]:
+    return {"id": source.id, "title": source.title, "url": source.url}
 
 
 def _ref(topic: Topic) -> TopicRef:
@@ -134,24 +198,66 @@ class AnswerService:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.matcher = Matcher(catalog)
+        self.signs = SignReader(catalog)
+        self.interactions = InteractionReader(catalog)
 
     def ask(self, command: Command, query: str, focus: str | None = None) -> Answer:
         """Answer `command` for `query`; any string gives an Answer, never an exception.
 
-        `focus` (a condition id) ranks that condition's topics first among suggestions.
+        The whole query is read for warning signs (shown first), for interaction notes and MG
+        cautions (shown before the answer), and for the topic it is about. `focus` (a condition
+        id) ranks that condition's topics first among suggestions.
         """
         normalised = normalise(query)
         shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
+        question = Question(normalised, self.matcher)
+        interactions = self.interactions.fitting(question)
         match = self.matcher.match_normalised(command, normalised, focus)
+        cautions: list[Note] = []
+        if match.note is not None and match.note.kind is NoteKind.MG_CAUTION:
+            # a covered treatment named beside the caution is answered, the caution beside it
+            beside = self.matcher.match_normalised(command, normalised, focus, notes=False)
+            if beside.topic is not None and beside.topic.kind in KINDS_FOR_COMMAND[command]:
+                cautions.append(match.note)
+                match = beside
         if match.topic is not None:
-            answer = self._answer_for(command, shown_query, match.topic, match.score)
-        elif match.note is not None:
+            cautions += [
+                note
+                for note in self.matcher.named(normalised, typos=False)[1]
+                if note.kind is NoteKind.MG_CAUTION and note not in cautions
+            ]
+        answer = self._answer_for_match(command, shown_query, match, question, interactions)
+        main = answer.title if answer.status is Status.INTERACTION else None
+        notes = tuple(self._interaction_ref(i) for i in interactions if i.name != main) + tuple(
+            NoteRef(note.kind.value, note.name, note.text, self._sources(note.sources))
+            for note in cautions
+        )
+        warnings = self.signs.raised(question)
+        emergency = any(sign.level is Level.EMERGENCY for sign in warnings)
+        return replace(
+            answer,
+            notes=notes,
+            warnings=tuple(self._warning_ref(sign) for sign in warnings),
+            emergency=self.catalog.emergency_notice if emergency else None,
+        )
+
+    def _answer_for_match(
+        self,
+        command: Command,
+        query: str,
+        match: Match,
+        question: Question,
+        interactions: tuple[Interaction, ...],
+    ) -> Answer:
+        if match.topic is not None:
+            return self._answer_for(command, query, match.topic, match.score)
+        if match.note is not None:
             note = match.note
-            answer = Answer(
+            return Answer(
                 command=command,
-                query=shown_query,
+                query=query,
                 status=Status(note.kind.value),
                 title=note.name,
                 message=note.text,
@@ -159,19 +265,37 @@ class AnswerService:
                 score=match.score,
                 disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
             )
-        else:
-            answer = Answer(
+        interaction = interactions[0] if interactions else self.interactions.naming(question)
+        if interaction is not None:
+            return Answer(
                 command=command,
-                query=shown_query,
-                status=Status.NO_MATCH,
-                message=(
-                    "No topic matches that. Did you mean one of these?"
-                    if match.suggestions
-                    else "No topic matches that. Try a condition (SPS, AE, MG) or a treatment name."
-                ),
-                suggestions=tuple(_ref(t) for t in match.suggestions),
+                query=query,
+                status=Status.INTERACTION,
+                title=interaction.name,
+                message=interaction.note,
+                sources=self._sources(interaction.sources),
+                score=100.0,
+                disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
             )
-        return self._with_emergency(answer, normalised, match.topic)
+        return Answer(
+            command=command,
+            query=query,
+            status=Status.NO_MATCH,
+            message=(
+                "No topic matches that. Did you mean one of these?"
+                if match.suggestions
+                else "No topic matches that. Try a condition (SPS, AE, MG) or a treatment name."
+            ),
+            suggestions=tuple(_ref(t) for t in match.suggestions),
+        )
+
+    def _warning_ref(self, sign: WarningSign) -> WarningRef:
+        return WarningRef(sign.id, sign.level, sign.means, sign.do, self._sources(sign.sources))
+
+    def _interaction_ref(self, interaction: Interaction) -> NoteRef:
+        return NoteRef(
+            "interaction", interaction.name, interaction.note, self._sources(interaction.sources)
+        )
 
     def _answer_for(self, command: Command, query: str, topic: Topic, score: float) -> Answer:
         if topic.kind not in KINDS_FOR_COMMAND[command]:
@@ -229,16 +353,6 @@ class AnswerService:
             status=Status.TOPIC_LIST,
             message=f"/{command.value} covers these topics ({COMMAND_HELP[command]}):",
             suggestions=tuple(_ref(t) for t in topics),
-        )
-
-    def _with_emergency(self, answer: Answer, normalised: str, topic: Topic | None) -> Answer:
-        flags = fitting_red_flags(normalised, topic.red_flags) if topic else ()
-        if not flags and not is_crisis(normalised):
-            return answer
-        return replace(
-            answer,
-            emergency=self.catalog.emergency_notice,
-            red_flags=tuple(flag.text for flag in flags),
         )
 
     def autocomplete(

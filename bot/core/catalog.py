@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from bot.core.phrases import Phrase
+
 
 class Kind(StrEnum):
     """What a topic is."""
@@ -70,12 +72,62 @@ class Snippet:
     reviewed: date
 
 
-@dataclass(frozen=True)
-class RedFlag:
-    """A situation that needs emergency care now, and the words that bring it up."""
+class Level(StrEnum):
+    """How soon a warning sign needs care, most urgent first."""
 
-    text: str
-    keywords: tuple[str, ...]
+    EMERGENCY = "emergency"
+    """Call the local emergency number now; the answer leads with the emergency notice."""
+    URGENT = "urgent"
+    """Get medical care today."""
+    CONTACT = "contact"
+    """Call the care team soon."""
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent level."""
+        return tuple(Level).index(self)
+
+
+@dataclass(frozen=True)
+class WarningSign:
+    """A situation a question can describe that needs care, and the phrases that raise it."""
+
+    id: str
+    level: Level
+    means: str
+    do: str
+    sources: tuple[str, ...]
+    phrases: tuple[Phrase, ...]
+    with_any: tuple[Phrase | TopicName, ...] = ()
+    """When set, the question must also name one of these (a topic or a phrase)."""
+    instead_of: tuple[str, ...] = ()
+    """Ids of signs not shown when this one is (a general sign this one makes precise)."""
+    topic: str | None = None
+    """The topic whose file holds the sign; None for the general signs."""
+    file: str = ""
+
+    @property
+    def text(self) -> str:
+        """What it may mean, then what to do."""
+        return f"{self.means} {self.do}"
+
+
+@dataclass(frozen=True)
+class TopicName:
+    """A reference to a topic inside a sign's context or an interaction group."""
+
+    topic: str
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A sourced note about taking two (or more) things together."""
+
+    id: str
+    name: str
+    between: tuple[tuple[Phrase | TopicName, ...], ...]
+    """Groups; the note fits when the question names something from every group."""
+    note: str
     sources: tuple[str, ...]
 
 
@@ -116,7 +168,7 @@ class Topic:
     aliases: tuple[str, ...]
     snippets: Mapping[Command, Snippet]
     used_for: tuple[str, ...] = ()
-    red_flags: tuple[RedFlag, ...] = ()
+    warning_signs: tuple[WarningSign, ...] = ()
     file: str = ""
 
 
@@ -128,6 +180,9 @@ class Catalog:
     sources: Mapping[str, Source]
     disclaimers: Mapping[str, Disclaimer]
     notes: tuple[Note, ...] = ()
+    general_signs: tuple[WarningSign, ...] = ()
+    """Warning signs that belong to no single topic (content/warning_signs.yaml)."""
+    interactions: tuple[Interaction, ...] = ()
     _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +201,13 @@ class Catalog:
     def treatments_for(self, condition_id: str) -> tuple[Topic, ...]:
         """Treatments whose `used_for` names the condition, by title."""
         return tuple(t for t in self._by_kind[Kind.TREATMENT] if condition_id in t.used_for)
+
+    @property
+    def warning_signs(self) -> tuple[WarningSign, ...]:
+        """Every warning sign: the general ones, then each topic's."""
+        return self.general_signs + tuple(
+            sign for topic in self.topics.values() for sign in topic.warning_signs
+        )
 
     @property
     def emergency_notice(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,15 +17,19 @@ from bot.core.catalog import (
     Catalog,
     Command,
     Disclaimer,
+    Interaction,
     Kind,
+    Level,
     Note,
     NoteKind,
-    RedFlag,
     Snippet,
     Source,
     Topic,
+    TopicName,
+    WarningSign,
 )
 from bot.core.normalize import compact, normalise
+from bot.core.phrases import Phrase, PhraseError, compile_phrase
 from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,9 +44,15 @@ MAX_SNIPPET_CHARS = 4096
 MAX_TITLE_CHARS = 200
 MAX_ALIAS_CHARS = 100
 
-TOPIC_KEYS = ("id", "kind", "title", "aliases", "used_for", "red_flags", "snippets")
+TOPIC_KEYS = ("id", "kind", "title", "aliases", "used_for", "warning_signs", "snippets")
 SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
-RED_FLAG_KEYS = ("text", "keywords", "sources")
+SIGN_KEYS = ("id", "level", "means", "do", "sources", "phrases", "with_any", "instead_of")
+INTERACTION_KEYS = ("id", "name", "between", "note", "sources")
+SIGN_ID = TOPIC_ID
+MAX_MEANS_CHARS = 400
+MAX_DO_CHARS = 300
+GENERAL_SIGNS_FILE = "warning_signs.yaml"
+INTERACTIONS_FILE = "interactions.yaml"
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
 NOTE_KEYS = ("name", "aliases", "note", "sources")
@@ -85,7 +95,14 @@ def _line(mapping: Any, key: str) -> int | None:
     return None
 
 
+RENAMED_KEYS = {"red_flags": "warning_signs", "keywords": "phrases", "text": "means"}
+"""Keys of older content and what replaced them, for a helpful message."""
+
+
 def _suggest_key(key: str, allowed: Iterable[str]) -> str:
+    allowed = tuple(allowed)
+    if RENAMED_KEYS.get(str(key)) in allowed:
+        return f"'{key}' is now '{RENAMED_KEYS[str(key)]}' (see content/README.md)"
     close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown key '{key}'{hint}; allowed: {', '.join(allowed)}"
@@ -360,6 +377,7 @@ class _RawTopic:
     topic: Topic
     file: str
     aliases_line: int | None
+    signs: list[_RawSign]
 
 
 def _load_topic(
@@ -454,7 +472,18 @@ def _load_topic(
             field="used_for",
         )
 
-    red_flags = _load_red_flags(checker, file, data, topic_id, kind, sources)
+    signs = (
+        _load_signs(
+            checker,
+            file,
+            data.get("warning_signs"),
+            topic_id,
+            _line(data, "warning_signs"),
+            sources,
+        )
+        if "warning_signs" in data
+        else []
+    )
     snippets = _load_snippets(checker, file, data, topic_id, kind, sources, disclaimers)
 
     topic = Topic(
@@ -464,68 +493,264 @@ def _load_topic(
         aliases=aliases,
         snippets=snippets,
         used_for=used_for,
-        red_flags=red_flags,
         file=file,
     )
-    return _RawTopic(topic, file, _line(data, "aliases"))
+    return _RawTopic(topic, file, _line(data, "aliases"), signs)
 
 
-def _load_red_flags(
+@dataclass
+class _RawSign:
+    """A warning sign read from YAML, before its `with_any` and `instead_of` are resolved."""
+
+    sign: WarningSign
+    with_any: list[tuple[str, int | None]]
+    instead_of: tuple[str, ...]
+    line: int | None
+
+
+def _phrases(
+    checker: _Checker, file: str, entry: LineMap, key: str, topic: str | None, field: str
+) -> list[tuple[str, Phrase | None]]:
+    """The phrases listed under `key`, each compiled (None where it does not compile)."""
+    compiled: list[tuple[str, Phrase | None]] = []
+    for index, text in enumerate(checker.text_list(file, entry, key, topic, field)):
+        try:
+            compiled.append((text, compile_phrase(text)))
+        except PhraseError as error:
+            checker.add(
+                file, str(error), topic=topic, field=f"{field}[{index}]", line=_line(entry, key)
+            )
+            compiled.append((text, None))
+    return compiled
+
+
+def _load_signs(
     checker: _Checker,
     file: str,
-    data: LineMap,
-    topic_id: str,
-    kind: Kind | None,
+    raw: Any,
+    topic_id: str | None,
+    line: int | None,
     sources: dict[str, Source],
-) -> tuple[RedFlag, ...]:
-    if "red_flags" not in data:
-        return ()
-    if kind is Kind.TREATMENT:
-        checker.add(
-            file,
-            "only conditions have red_flags",
-            topic=topic_id,
-            field="red_flags",
-            line=_line(data, "red_flags"),
-        )
-        return ()
-    raw = data["red_flags"]
+) -> list[_RawSign]:
+    """Warning signs from a topic's `warning_signs` or from warning_signs.yaml."""
     if not isinstance(raw, list) or not raw:
         checker.add(
             file,
-            "must be a non-empty list",
+            "must be a non-empty list of signs",
             topic=topic_id,
-            field="red_flags",
-            line=_line(data, "red_flags"),
+            field="warning_signs",
+            line=line,
         )
-        return ()
-    flags = []
+        return []
+    signs = []
     for index, entry in enumerate(raw):
-        field = f"red_flags[{index}]"
+        field = f"warning_signs[{index}]"
         if not isinstance(entry, LineMap):
             checker.add(
                 file,
-                "must be a mapping with text, keywords, sources",
+                "must be a mapping with id, level, means, do, sources, phrases",
                 topic=topic_id,
                 field=field,
-                line=_line(data, "red_flags"),
+                line=line,
             )
             continue
-        checker.unknown_keys(file, entry, RED_FLAG_KEYS, topic_id, f"{field}.")
-        text = checker.text(file, entry, "text", topic_id, f"{field}.text", limit=1000)
-        keywords = checker.text_list(file, entry, "keywords", topic_id, f"{field}.keywords")
-        normalised = tuple(k for k in (normalise(word) for word in keywords) if k)
-        if keywords and len(normalised) != len(keywords):
+        raw_id = entry.get("id")
+        sign_id = str(raw_id) if raw_id is not None else ""
+        if not isinstance(raw_id, str) or not SIGN_ID.match(raw_id):
             checker.add(
                 file,
-                "a keyword has no letters or digits",
+                "missing, or not lowercase letters, digits and hyphens (e.g. mg-crisis)",
                 topic=topic_id,
-                field=f"{field}.keywords",
-                line=_line(entry, "keywords"),
+                field=f"{field}.id",
+                line=_line(entry, "id"),
             )
-        ids = checker.source_ids(file, entry, topic_id, f"{field}.sources", sources)
-        flags.append(RedFlag(text, normalised, ids))
-    return tuple(flags)
+        else:
+            field = f"warning_signs[{sign_id}]"
+        checker.unknown_keys(file, entry, SIGN_KEYS, topic_id, f"{field}.")
+        raw_level = entry.get("level")
+        try:
+            level = Level(raw_level)
+        except ValueError:
+            checker.add(
+                file,
+                f"'{raw_level}' must be one of: {', '.join(lv.value for lv in Level)}",
+                topic=topic_id,
+                field=f"{field}.level",
+                line=_line(entry, "level"),
+            )
+            level = Level.EMERGENCY
+        means = checker.text(
+            file, entry, "means", topic_id, f"{field}.means", limit=MAX_MEANS_CHARS
+        )
+        do = checker.text(file, entry, "do", topic_id, f"{field}.do", limit=MAX_DO_CHARS)
+        ids = checker.source_ids(file, entry, topic_id or sign_id, f"{field}.sources", sources)
+        phrases = tuple(
+            p
+            for _, p in _phrases(checker, file, entry, "phrases", topic_id, f"{field}.phrases")
+            if p
+        )
+        with_any: list[tuple[str, int | None]] = []
+        if "with_any" in entry:
+            with_any = [
+                (text, _line(entry, "with_any"))
+                for text in checker.text_list(
+                    file, entry, "with_any", topic_id, f"{field}.with_any"
+                )
+            ]
+        instead_of: tuple[str, ...] = ()
+        if "instead_of" in entry:
+            instead_of = checker.text_list(
+                file, entry, "instead_of", topic_id, f"{field}.instead_of"
+            )
+        sign = WarningSign(
+            id=sign_id,
+            level=level,
+            means=means,
+            do=do,
+            sources=ids,
+            phrases=phrases,
+            topic=topic_id,
+            file=file,
+        )
+        signs.append(_RawSign(sign, with_any, instead_of, entry.line))
+    return signs
+
+
+def _cue(text: str, topic_ids: set[str]) -> Phrase | TopicName:
+    """A context entry: a topic id stands for any of the topic's names; anything else, a phrase."""
+    if text in topic_ids:
+        return TopicName(text)
+    return compile_phrase(text)
+
+
+def _resolve_signs(
+    checker: _Checker, raw_signs: list[_RawSign], topic_ids: set[str]
+) -> dict[str, WarningSign]:
+    """Check ids across all signs and resolve `with_any` and `instead_of`; by id."""
+    seen: dict[str, str] = {}
+    for raw in raw_signs:
+        sign = raw.sign
+        if sign.id and sign.id in seen:
+            checker.add(
+                sign.file,
+                f"sign id '{sign.id}' is also used in {seen[sign.id]}",
+                topic=sign.topic,
+                field=f"warning_signs[{sign.id}].id",
+                line=raw.line,
+            )
+        seen.setdefault(sign.id, sign.file)
+    resolved: dict[str, WarningSign] = {}
+    for raw in raw_signs:
+        sign = raw.sign
+        field = f"warning_signs[{sign.id}]"
+        cues: list[Phrase | TopicName] = []
+        for text, line in raw.with_any:
+            try:
+                cues.append(_cue(text, topic_ids))
+            except PhraseError as error:
+                checker.add(
+                    sign.file, str(error), topic=sign.topic, field=f"{field}.with_any", line=line
+                )
+        for other in raw.instead_of:
+            if other not in seen or other == sign.id:
+                checker.add(
+                    sign.file,
+                    f"'{other}' is not the id of another warning sign",
+                    topic=sign.topic,
+                    field=f"{field}.instead_of",
+                    line=raw.line,
+                )
+        resolved.setdefault(sign.id, replace(sign, with_any=tuple(cues), instead_of=raw.instead_of))
+    return resolved
+
+
+def _load_general_signs(
+    checker: _Checker, root: Path, sources: dict[str, Source]
+) -> list[_RawSign]:
+    path = root / GENERAL_SIGNS_FILE
+    if not path.is_file():
+        return []
+    file = checker.name(path)
+    data = checker.read(path)
+    if data is None:
+        checker.add(file, "file is empty")
+        return []
+    return _load_signs(checker, file, data, None, None, sources)
+
+
+def _load_interactions(
+    checker: _Checker, root: Path, sources: dict[str, Source], topic_ids: set[str]
+) -> tuple[Interaction, ...]:
+    path = root / INTERACTIONS_FILE
+    if not path.is_file():
+        return ()
+    file = checker.name(path)
+    data = checker.read(path)
+    if not isinstance(data, list) or not data:
+        checker.add(
+            file, "must be a non-empty list of entries (- id: ..., between: ..., note: ...)"
+        )
+        return ()
+    found: dict[str, Interaction] = {}
+    for index, entry in enumerate(data):
+        field = f"[{index}]"
+        if not isinstance(entry, LineMap):
+            checker.add(file, "each entry must be a mapping", field=field)
+            continue
+        raw_id = entry.get("id")
+        if not isinstance(raw_id, str) or not SIGN_ID.match(raw_id):
+            checker.add(
+                file,
+                "missing, or not lowercase letters, digits and hyphens",
+                field=f"{field}.id",
+                line=_line(entry, "id"),
+            )
+            raw_id = f"{field}"
+        elif raw_id in found:
+            checker.add(
+                file, "duplicate interaction id", field=f"{raw_id}.id", line=_line(entry, "id")
+            )
+        else:
+            field = raw_id
+        checker.unknown_keys(file, entry, INTERACTION_KEYS, None, f"{field}.")
+        name = checker.text(file, entry, "name", None, f"{field}.name", limit=MAX_TITLE_CHARS)
+        note = checker.text(file, entry, "note", None, f"{field}.note", limit=1000)
+        ids = checker.source_ids(file, entry, name or field, f"{field}.sources", sources)
+        groups = _groups(checker, file, entry, field, topic_ids)
+        found.setdefault(raw_id, Interaction(raw_id, name, groups, note, ids))
+    return tuple(found.values())
+
+
+def _groups(
+    checker: _Checker, file: str, entry: LineMap, field: str, topic_ids: set[str]
+) -> tuple[tuple[Phrase | TopicName, ...], ...]:
+    raw = entry.get("between")
+    line = _line(entry, "between")
+    if not isinstance(raw, list) or len(raw) < 2:
+        checker.add(
+            file,
+            "must list at least two groups, e.g. [[tizanidine], [cipro*, fluvoxamine]]",
+            field=f"{field}.between",
+            line=line,
+        )
+        return ()
+    groups = []
+    for number, group in enumerate(raw):
+        where = f"{field}.between[{number}]"
+        if not isinstance(group, list) or not group:
+            checker.add(file, "each group must be a non-empty list", field=where, line=line)
+            continue
+        cues: list[Phrase | TopicName] = []
+        for item in group:
+            if not isinstance(item, str) or not item.strip():
+                checker.add(file, "entries must be text", field=where, line=line)
+                continue
+            try:
+                cues.append(_cue(item.strip(), topic_ids))
+            except PhraseError as error:
+                checker.add(file, str(error), field=where, line=line)
+        groups.append(tuple(cues))
+    return tuple(groups)
 
 
 def _load_snippets(
@@ -679,12 +904,23 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         seen.setdefault(raw.topic.id, raw.file)
     unreadable = {p.stem for p in paths} - {raw.topic.id for raw in raw_topics}
     _check_across_topics(checker, raw_topics, unreadable, notes)
+    topic_ids = {raw.topic.id for raw in raw_topics}
+    general = _load_general_signs(checker, root, sources)
+    signs = _resolve_signs(
+        checker, general + [sign for raw in raw_topics for sign in raw.signs], topic_ids
+    )
+    interactions = _load_interactions(checker, root, sources, topic_ids)
     if checker.problems:
         raise ContentError(checker.problems)
-    topics = {raw.topic.id: raw.topic for raw in raw_topics}
+    topics = {
+        raw.topic.id: replace(raw.topic, warning_signs=tuple(signs[s.sign.id] for s in raw.signs))
+        for raw in raw_topics
+    }
     return Catalog(
         topics=topics,
         sources=sources,
         disclaimers=disclaimers,
         notes=tuple(note for note, _ in notes),
+        general_signs=tuple(signs[s.sign.id] for s in general),
+        interactions=interactions,
     )

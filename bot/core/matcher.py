@@ -140,9 +140,13 @@ class Matcher:
         return self.match_normalised(command, normalised)
 
     def match_normalised(
-        self, command: Command, normalised: str, focus: str | None = None
+        self, command: Command, normalised: str, focus: str | None = None, notes: bool = True
     ) -> Match:
-        """`match` for a query already passed through `normalise`; `focus` ranks suggestions."""
+        """`match` for a query already passed through `normalise`; `focus` ranks suggestions.
+
+        With `notes=False`, names answered with a note are passed over (a topic named beside
+        an MG caution: `zanaflex and cipro`).
+        """
         if not normalised:
             return Match(None, 0.0, How.NONE)
         kinds = _kinds(command)
@@ -152,7 +156,7 @@ class Matcher:
             return Match(exact, 100.0, How.EXACT)
 
         tokens = normalised.split()[:_MAX_TOKENS]
-        note = self._note(tokens)
+        note = self._note(tokens) if notes else None
         if note is not None:
             return Match(None, 100.0, How.PHRASE, note=note)
         phrase = self._phrase(tokens, kinds)
@@ -161,6 +165,8 @@ class Matcher:
 
         grams = self._grams(tokens, whole)
         typo = self._typo(grams, kinds)
+        if typo is not None and not notes and isinstance(typo[0], Note):
+            typo = None
         if typo is not None:
             found, score = typo
             if isinstance(found, Note):
@@ -207,11 +213,8 @@ class Matcher:
                     grams.append(gram)
         return grams
 
-    def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
-        """The topic (or note) closest to some gram within the typo allowance, preferring `kinds`.
-
-        None when nothing is close enough, or when two topics are equally close.
-        """
+    def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
+        """Every topic or note within the typo allowance of some gram, with its best distance."""
         found: dict[str, tuple[int, float, Topic | Note]] = {}
         for gram in grams:
             limit = allowed_typos(len(gram))
@@ -233,6 +236,14 @@ class Matcher:
                     previous = found.get(key)
                     if previous is None or distance < previous[0]:
                         found[key] = (distance, score, owner)
+        return found
+
+    def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
+        """The topic (or note) closest to some gram within the typo allowance, preferring `kinds`.
+
+        None when nothing is close enough, or when two topics are equally close.
+        """
+        found = self._typo_candidates(grams)
         allowed = [
             hit for hit in found.values() if hit[2].kind in kinds or isinstance(hit[2], Note)
         ]
@@ -244,6 +255,32 @@ class Matcher:
             return None  # two topics equally close: ask rather than guess
         _, score, owner = ranked[0]
         return owner, round(score, 1)
+
+    def named(self, normalised: str, typos: bool = True) -> tuple[list[Topic], list[Note]]:
+        """Every topic and note a query names anywhere (`zanaflex and cipro`), in query order.
+
+        Word runs that are an alias count; with `typos`, so do runs within the typo allowance.
+        """
+        tokens = normalised.split()[:_MAX_TOKENS]
+        topics: dict[str, Topic] = {}
+        notes: dict[str, Note] = {}
+        for start in range(len(tokens)):
+            for size in range(min(self._max_words, len(tokens) - start), 0, -1):
+                key = "".join(tokens[start : start + size])
+                topic = self._exact.get(key)
+                if topic is not None:
+                    topics.setdefault(topic.id, topic)
+                note = self._notes.get(key)
+                if note is not None:
+                    notes.setdefault(note.name, note)
+        if typos:
+            grams = self._grams(tokens, compact(normalised))
+            for _distance, _score, owner in self._typo_candidates(grams).values():
+                if isinstance(owner, Topic):
+                    topics.setdefault(owner.id, owner)
+                else:
+                    notes.setdefault(owner.name, owner)
+        return list(topics.values()), list(notes.values())
 
     def suggest(
         self, grams: Iterable[str], kinds: tuple[Kind, ...], focus: str | None = None

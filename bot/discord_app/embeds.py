@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.answers import Answer, SourceRef, Status
-from bot.core.catalog import Catalog, Kind
+from bot.core.answers import Answer, NoteRef, SourceRef, Status
+from bot.core.catalog import Catalog, Kind, Level
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -51,13 +51,21 @@ def colour_for(catalog: Catalog, topic_id: str | None) -> discord.Colour:
     return NEUTRAL
 
 
-def emergency_content(answer: Answer) -> str | None:
-    """The message text that leads an answer to a crisis question, or None."""
-    if not answer.emergency:
-        return None
-    lines = [f"{EMERGENCY_PREFIX}**{answer.emergency}**"]
-    lines += [f"- {flag}" for flag in answer.red_flags]
-    return _cut("\n".join(lines), CONTENT_LIMIT)
+WARNING_LEADS = {
+    Level.EMERGENCY: "🚨 ",
+    Level.URGENT: "⚠️ **Get medical care today.** ",
+    Level.CONTACT: "📞 **Call your care team soon.** ",
+}
+
+
+def warning_content(answer: Answer) -> str | None:
+    """The message text that leads an answer: the emergency notice, then each warning sign.
+
+    It is the message content, not an embed, so it shows in notifications and on phones.
+    """
+    lines = [f"{EMERGENCY_PREFIX}**{answer.emergency}**"] if answer.emergency else []
+    lines += [f"{WARNING_LEADS[w.level]}{w.means} **{w.do}**" for w in answer.warnings]
+    return _cut("\n".join(lines), CONTENT_LIMIT) if lines else None
 
 
 def _source_line(number: int, source: SourceRef) -> str:
@@ -99,8 +107,11 @@ def _source_fields(sources: tuple[SourceRef, ...], budget: int) -> list[tuple[st
     return []
 
 
-def answer_embed(catalog: Catalog, answer: Answer) -> discord.Embed:
-    """The embed for a snippet or a note: title, text, sources, disclaimer and review date."""
+def answer_embed(catalog: Catalog, answer: Answer, total: int = EMBED_TOTAL_LIMIT) -> discord.Embed:
+    """The embed for a snippet or a note: title, text, sources, disclaimer and review date.
+
+    Sources are cut (with a count of the rest) to keep the embed within `total` characters.
+    """
     title = _cut(answer.title or "Answer", TITLE_LIMIT)
     description = _cut(answer.text or answer.message or "", DESCRIPTION_LIMIT)
     colour = (
@@ -111,12 +122,43 @@ def answer_embed(catalog: Catalog, answer: Answer) -> discord.Embed:
     if answer.reviewed:
         footer += f" · Reviewed {answer.reviewed.isoformat()}"
     footer = _cut(footer, FOOTER_LIMIT)
-    budget = EMBED_TOTAL_LIMIT - len(title) - len(description) - len(footer)
+    budget = total - len(title) - len(description) - len(footer)
     for name, value in _source_fields(answer.sources, budget):
         embed.add_field(name=name, value=value, inline=False)
     if footer:
         embed.set_footer(text=footer)
     return embed
+
+
+NOTE_LABELS = {"interaction": "Taken together", "mg_caution": "MG caution"}
+MAX_NOTE_CHARS = 1200
+
+
+def note_embed(note: NoteRef) -> discord.Embed:
+    """A note shown before the answer: an interaction or an MG caution, with its sources."""
+    label = NOTE_LABELS.get(note.kind, "Note")
+    title = _cut(f"{label}: {note.name}", TITLE_LIMIT)
+    embed = discord.Embed(
+        title=title, description=_cut(note.text, MAX_NOTE_CHARS), colour=NOTE_COLOUR
+    )
+    for name, value in _source_fields(note.sources, 600):
+        embed.add_field(name=name, value=value, inline=False)
+    return embed
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts towards its 6,000 limit for an embed."""
+    return len(embed)
+
+
+def answer_embeds(catalog: Catalog, answer: Answer) -> list[discord.Embed]:
+    """The notes (first) and the answer's embed, together within Discord's 6,000 characters."""
+    notes = [note_embed(note) for note in answer.notes[:3]]
+    used = sum(embed_size(e) for e in notes)
+    main = answer_embed(catalog, answer, total=EMBED_TOTAL_LIMIT - used)
+    while notes and used + embed_size(main) > EMBED_TOTAL_LIMIT:
+        used -= embed_size(notes.pop())
+    return [*notes, main]
 
 
 def suggestion_content(answer: Answer) -> str:
@@ -134,7 +176,7 @@ def suggestion_content(answer: Answer) -> str:
     if answer.status in (Status.WRONG_KIND, Status.TOPIC_LIST):
         parts.append("\n".join(f"- {ref.title}" for ref in answer.suggestions))
     text = "\n".join(part for part in parts if part)
-    emergency = emergency_content(answer)
-    if emergency:
-        text = f"{emergency}\n\n{text}"
+    warnings = warning_content(answer)
+    if warnings:
+        text = f"{warnings}\n\n{text}"
     return _cut(text, CONTENT_LIMIT)

@@ -14,15 +14,20 @@ from datetime import timedelta
 
 import discord
 
-from bot.core.answers import Answer, AnswerService, Status
+from bot.core.answers import NOTE_STATUSES, Answer, AnswerService, Status
 from bot.core.catalog import Command
-from bot.discord_app.embeds import answer_embed, emergency_content, suggestion_content
+from bot.discord_app.embeds import (
+    answer_embed,
+    answer_embeds,
+    suggestion_content,
+    warning_content,
+)
 from bot.storage.base import GuildSettings, Visibility
 
 NO_MENTIONS = discord.AllowedMentions.none()
 INTERACTION_LIFETIME = timedelta(minutes=15)
 MAX_SUGGESTION_BUTTONS = 5
-SNIPPET_STATUSES = (Status.ANSWER, Status.OUT_OF_SCOPE, Status.MG_CAUTION)
+SNIPPET_STATUSES = (Status.ANSWER, *NOTE_STATUSES)
 _EMBED_CACHE_SIZE = 512
 
 
@@ -170,6 +175,12 @@ class Responder:
         self._share_view: discord.ui.View | None = None
         self._remove_view: discord.ui.View | None = None
 
+    def embeds_for(self, answer: Answer) -> list[discord.Embed]:
+        """Notes first, then the answer; an answer without notes reuses its cached embed."""
+        if answer.notes:
+            return answer_embeds(self.service.catalog, answer)
+        return [self.embed_for(answer)]
+
     def embed_for(self, answer: Answer) -> discord.Embed:
         """The answer's embed; snippets do not change while served, so each is built once."""
         key = (answer.command.value, answer.status.value, answer.topic or answer.title)
@@ -203,8 +214,8 @@ class Responder:
         if answer.status in SNIPPET_STATUSES:
             public = settings is not None and settings.visibility is Visibility.PUBLIC
             await interaction.response.send_message(
-                content=emergency_content(answer),
-                embed=self.embed_for(answer),
+                content=warning_content(answer),
+                embeds=self.embeds_for(answer),
                 view=self._button_view(public),
                 ephemeral=not public,
                 allowed_mentions=NO_MENTIONS,

@@ -1,0 +1,53 @@
+"""Context cues of warning signs and interaction notes: a topic named anywhere, or a phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.catalog import TopicName
+from bot.core.matcher import Matcher
+from bot.core.phrases import Phrase, PhraseIndex
+
+
+class Question:
+    """One normalised question, with what it names worked out only when first needed."""
+
+    def __init__(self, normalised: str, matcher: Matcher) -> None:
+        self.normalised = normalised
+        self.words = normalised.split()
+        self._matcher = matcher
+        self._exact: frozenset[str] | None = None
+        self._with_typos: frozenset[str] | None = None
+
+    def names_topic(self, topic_id: str) -> bool:
+        """Whether the question names the topic: an alias, brand or typo of one."""
+        if self._exact is None:
+            self._exact = frozenset(t.id for t in self._matcher.named(self.normalised, False)[0])
+        if topic_id in self._exact:
+            return True
+        if self._with_typos is None:
+            self._with_typos = frozenset(t.id for t in self._matcher.named(self.normalised)[0])
+        return topic_id in self._with_typos
+
+
+class CueGroups:
+    """Numbered groups of cues; tells which groups a question satisfies (any cue of the group)."""
+
+    def __init__(self, groups: Sequence[Sequence[Phrase | TopicName]]) -> None:
+        self._topics = [
+            tuple(cue.topic for cue in group if isinstance(cue, TopicName)) for group in groups
+        ]
+        self._phrases = PhraseIndex(
+            (cue, number)
+            for number, group in enumerate(groups)
+            for cue in group
+            if isinstance(cue, Phrase)
+        )
+
+    def by_phrase(self, question: Question) -> set[int]:
+        """Groups one of whose phrases is in the question."""
+        return set(self._phrases.owners(question.words))
+
+    def satisfied(self, question: Question, group: int, by_phrase: set[int]) -> bool:
+        """Whether the question names something of group `group`."""
+        return group in by_phrase or any(question.names_topic(t) for t in self._topics[group])

@@ -1,0 +1,41 @@
+"""Interaction notes: two or more things named in one question that should not be mixed blindly."""
+
+from __future__ import annotations
+
+from bot.core.catalog import Catalog, Interaction
+from bot.core.cues import CueGroups, Question
+from bot.core.phrases import Phrase
+
+
+class InteractionReader:
+    """Every interaction note of a catalogue, indexed once."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.interactions = catalog.interactions
+        self._spans: list[range] = []
+        groups = []
+        for interaction in self.interactions:
+            start = len(groups)
+            groups.extend(interaction.between)
+            self._spans.append(range(start, len(groups)))
+        self._groups = CueGroups(groups)
+        self._alone = CueGroups(
+            [
+                [cue for group in i.between for cue in group if isinstance(cue, Phrase)]
+                for i in self.interactions
+            ]
+        )
+
+    def fitting(self, question: Question) -> tuple[Interaction, ...]:
+        """The notes for which the question names something from every group."""
+        by_phrase = self._groups.by_phrase(question)
+        return tuple(
+            interaction
+            for interaction, span in zip(self.interactions, self._spans, strict=True)
+            if all(self._groups.satisfied(question, group, by_phrase) for group in span)
+        )
+
+    def naming(self, question: Question) -> Interaction | None:
+        """The first note one of whose non-topic names (`fluvoxamine`) is in the question."""
+        found = sorted(self._alone.by_phrase(question))
+        return self.interactions[found[0]] if found else None

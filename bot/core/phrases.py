@@ -1,0 +1,197 @@
+"""Curators' phrase patterns (`cant|cannot breath*`, `seiz* ... stop*`) and finding them in text.
+
+A phrase is words separated by spaces. `word*` matches any word starting with `word`; `a|b`
+matches either word; `...` lets up to three other words stand in between; otherwise the words
+must follow each other in order. Small typos are forgiven in longer words (see `close`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from bot.core.normalize import normalise
+
+GAP = "..."
+MAX_GAP_WORDS = 3
+"""Other words a `...` lets stand between two words of a phrase."""
+MIN_STEM_CHARS = 3
+"""Letters a `word*` stem needs, so that no stem matches nearly everything."""
+MAX_PHRASE_WORDS = 12
+
+
+class PhraseError(ValueError):
+    """A phrase that cannot be used, with a message a curator can act on."""
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to spell a word of a phrase: a whole word, or a stem (`breath*`)."""
+
+    text: str
+    stem: bool
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word position of a phrase: its alternatives, and the gap allowed before it."""
+
+    options: tuple[Alternative, ...]
+    gap_before: int = 0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A compiled phrase; `source` is what the curator wrote."""
+
+    source: str
+    terms: tuple[Term, ...]
+
+
+def compile_phrase(source: str) -> Phrase:
+    """Parse a curator's phrase; raise PhraseError saying what is wrong."""
+    if not isinstance(source, str) or not source.strip():
+        raise PhraseError("empty phrase")
+    terms: list[Term] = []
+    gap = 0
+    for token in source.split():
+        if token == GAP:
+            if not terms:
+                raise PhraseError(f"'{source}': a phrase cannot start with '...'")
+            gap = MAX_GAP_WORDS
+            continue
+        options: list[Alternative] = []
+        for raw in token.split("|"):
+            stem = raw.endswith("*")
+            body = raw[:-1] if stem else raw
+            if "*" in body:
+                raise PhraseError(f"'{source}': '*' may only end a word ('{raw}')")
+            text = normalise(body, limit=None)
+            if not text:
+                raise PhraseError(f"'{source}': '{raw}' has no letters or digits")
+            if " " in text:
+                raise PhraseError(
+                    f"'{source}': '{raw}' is more than one word; separate words with spaces"
+                )
+            if stem and len(text) < MIN_STEM_CHARS:
+                raise PhraseError(
+                    f"'{source}': the stem '{raw}' needs at least {MIN_STEM_CHARS} letters "
+                    "before '*'"
+                )
+            options.append(Alternative(text, stem))
+        terms.append(Term(tuple(dict.fromkeys(options)), gap))
+        gap = 0
+    if gap:
+        raise PhraseError(f"'{source}': a phrase cannot end with '...'")
+    if len(terms) > MAX_PHRASE_WORDS:
+        raise PhraseError(f"'{source}': more than {MAX_PHRASE_WORDS} words")
+    return Phrase(source.strip(), tuple(terms))
+
+
+def close(typed: str, target: str) -> bool:
+    """Whether `typed` is `target` with at most a typo a member plausibly makes.
+
+    The first letter must agree. Up to three letters: exact. Four: two letters swapped. Five
+    or six: swapped, or one letter missing or extra. Seven to nine: one edit (OSA). Longer: two.
+    """
+    if typed == target:
+        return True
+    if not typed or typed[0] != target[0]:
+        return False
+    length = len(target)
+    if length <= 3:
+        return False
+    if length == 4:
+        return len(typed) == 4 and sorted(typed) == sorted(target)
+    if length <= 6:
+        if len(typed) == length:
+            return sorted(typed) == sorted(target) and OSA.distance(typed, target) == 1
+        return abs(len(typed) - length) == 1 and OSA.distance(typed, target) == 1
+    return OSA.distance(typed, target, score_cutoff=2) <= (1 if length <= 9 else 2)
+
+
+def word_fits(word: str, option: Alternative) -> bool:
+    """Whether a word of the question fits one alternative (typos forgiven, see `close`)."""
+    target = option.text
+    if not option.stem:
+        return close(word, target)
+    if word.startswith(target):
+        return True
+    length = len(target)
+    if length <= 5:
+        return len(word) >= length and close(word[:length], target) and length >= 4
+    return any(
+        close(word[:size], target) for size in (length - 1, length, length + 1) if size <= len(word)
+    )
+
+
+class PhraseIndex:
+    """Many phrases, each with an owner; finds which owners a question's words raise."""
+
+    def __init__(self, entries: Iterable[tuple[Phrase, int]]) -> None:
+        self._entries = tuple(entries)
+        options: dict[Alternative, int] = {}
+        for phrase, _owner in self._entries:
+            for term in phrase.terms:
+                for option in term.options:
+                    options.setdefault(option, len(options))
+        self._options = tuple(options)
+        self._by_letter: dict[str, list[tuple[Alternative, int]]] = {}
+        for option, number in options.items():
+            self._by_letter.setdefault(option.text[0], []).append((option, number))
+        self._term_ids = [
+            [frozenset(options[o] for o in term.options) for term in phrase.terms]
+            for phrase, _ in self._entries
+        ]
+        self._starting: dict[int, list[int]] = {}
+        for index, terms in enumerate(self._term_ids):
+            for number in terms[0]:
+                self._starting.setdefault(number, []).append(index)
+        self._fits = lru_cache(maxsize=8192)(self._fits_uncached)
+
+    def _fits_uncached(self, word: str) -> frozenset[int]:
+        return frozenset(
+            number
+            for option, number in self._by_letter.get(word[:1], ())
+            if word_fits(word, option)
+        )
+
+    def owners(self, words: Sequence[str]) -> list[int]:
+        """Owners of the phrases found in `words`, each once, in the order entries were given."""
+        fits = [self._fits(word) for word in words]
+        found: set[int] = set()
+        for position, numbers in enumerate(fits):
+            for number in numbers:
+                for index in self._starting.get(number, ()):
+                    owner = self._entries[index][1]
+                    if owner in found:
+                        continue
+                    if _rest_found(self._term_ids[index], self._entries[index][0], fits, position):
+                        found.add(owner)
+        return sorted(found)
+
+
+def _rest_found(
+    term_ids: list[frozenset[int]], phrase: Phrase, fits: list[frozenset[int]], start: int
+) -> bool:
+    """Whether the phrase's terms after the first follow from `start`, within their gaps."""
+    positions = {start}
+    for term, ids in zip(phrase.terms[1:], term_ids[1:], strict=True):
+        reached: set[int] = set()
+        for position in positions:
+            last = min(len(fits) - 1, position + 1 + term.gap_before)
+            for candidate in range(position + 1, last + 1):
+                if fits[candidate] & ids:
+                    reached.add(candidate)
+        if not reached:
+            return False
+        positions = reached
+    return True
+
+
+def found_in(phrase: Phrase, words: Sequence[str]) -> bool:
+    """Whether one phrase occurs in `words` (for tests and tools; the bot uses PhraseIndex)."""
+    return bool(PhraseIndex([(phrase, 0)]).owners(words))

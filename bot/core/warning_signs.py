@@ -1,0 +1,39 @@
+"""Warning signs: read the whole question for situations that need care, most urgent first."""
+
+from __future__ import annotations
+
+from bot.core.catalog import Catalog, WarningSign
+from bot.core.cues import CueGroups, Question
+from bot.core.phrases import PhraseIndex
+
+
+class SignReader:
+    """Every warning sign of a catalogue, indexed once; `raised` reads one question."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.signs = catalog.warning_signs
+        self._phrases = PhraseIndex(
+            (phrase, number) for number, sign in enumerate(self.signs) for phrase in sign.phrases
+        )
+        self._context = CueGroups([sign.with_any for sign in self.signs])
+
+    def raised(self, question: Question) -> tuple[WarningSign, ...]:
+        """The signs the question raises: most urgent level first, then specific before general.
+
+        A sign with `with_any` needs the question to name one of those too; a raised sign hides
+        the signs it names in `instead_of`.
+        """
+        candidates = self._phrases.owners(question.words)
+        if not candidates:
+            return ()
+        context = self._context.by_phrase(question)
+        raised = [
+            self.signs[number]
+            for number in candidates
+            if not self.signs[number].with_any or self._context.satisfied(question, number, context)
+        ]
+        hidden = {other for sign in raised for other in sign.instead_of}
+        shown = [sign for sign in raised if sign.id not in hidden]
+        return tuple(
+            sorted(shown, key=lambda sign: (sign.level.rank, not sign.with_any, sign.topic is None))
+        )
