@@ -21,7 +21,7 @@ import discord
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
-from bot.core.catalog import Catalog, Kind
+from bot.core.catalog import Catalog, Command, Kind
 from bot.discord_app.client import StartupError, SupportBot, build_bot, sync_commands
 from bot.discord_app.main import keep_discord_logs_quiet
 from bot.settings import Settings
@@ -157,6 +157,28 @@ async def test_emergency_notice_leads(bot: SupportBot, standin) -> None:
     assert content.startswith("🚨 **Call your local emergency number now")
     assert "988" in content and "112" in content
     assert body["data"]["embeds"][0]["title"].startswith("Myasthenia gravis")
+
+
+async def test_a_warning_sign_leads_the_message_and_notes_come_before_the_answer(
+    bot: SupportBot, standin
+) -> None:
+    body = await ask(standin, "treatment", "took extra mestinon now drooling and weaker")
+    content = body["data"]["content"]
+    assert content.startswith("🚨 **Call your local emergency number now")
+    sign = bot.responder.service.ask(
+        Command.TREATMENT, "took extra mestinon now drooling and weaker"
+    ).warnings[0]
+    assert sign.means in content  # what it may mean, in the notification itself
+    assert body["data"]["embeds"][0]["title"].startswith("Pyridostigmine")
+
+    combined = await ask(
+        standin, "treatment", "zanaflex + cipro together ok?", user=standin.new_user("b")
+    )
+    titles = [embed["title"] for embed in combined["data"]["embeds"]]
+    assert titles[0].startswith("Taken together")  # the interaction note first
+    assert any(t.startswith("MG caution") for t in titles)  # the caution beside the answer
+    assert titles[-1].startswith("Tizanidine")  # and the answer itself
+    assert sum(len(t) for t in titles) and combined["data"]["flags"] & EPHEMERAL
 
 
 async def test_share_posts_the_same_answer_publicly(bot: SupportBot, standin) -> None:
