@@ -192,6 +192,10 @@ def _ref(topic: Topic) -> TopicRef:
     return TopicRef(topic.id, topic.title, topic.kind.value)
 
 
+READ_CHARS = 500
+"""Characters of a question read for warning signs and combinations (topics: the first 100)."""
+
+
 class AnswerService:
     """The core's front door: ask a command about a query, get an Answer."""
 
@@ -212,7 +216,7 @@ class AnswerService:
         shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
-        question = Question(normalised, self.matcher)
+        question = Question(normalise(query, limit=READ_CHARS), self.matcher)
         interactions = self.interactions.fitting(question)
         match = self.matcher.match_normalised(command, normalised, focus)
         cautions: list[Note] = []

@@ -25,6 +25,8 @@ MAX_SUGGESTIONS = 3
 MAX_AUTOCOMPLETE = 25
 _MAX_TOKENS = 12
 """Words of a long query that the phrase and typo passes look at."""
+_MAX_NAMED_TOKENS = 40
+"""Words of a question searched for names anywhere (`named`), for warning signs and notes."""
 
 
 _SHORT_WORD = 5
@@ -261,7 +263,7 @@ class Matcher:
 
         Word runs that are an alias count; with `typos`, so do runs within the typo allowance.
         """
-        tokens = normalised.split()[:_MAX_TOKENS]
+        tokens = normalised.split()[:_MAX_NAMED_TOKENS]
         topics: dict[str, Topic] = {}
         notes: dict[str, Note] = {}
         for start in range(len(tokens)):
@@ -274,7 +276,8 @@ class Matcher:
                 if note is not None:
                     notes.setdefault(note.name, note)
         if typos:
-            grams = self._grams(tokens, compact(normalised))
+            typed = tokens[: 2 * _MAX_TOKENS]
+            grams = self._grams(typed, "".join(typed))
             for _distance, _score, owner in self._typo_candidates(grams).values():
                 if isinstance(owner, Topic):
                     topics.setdefault(owner.id, owner)

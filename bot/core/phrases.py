@@ -1,8 +1,10 @@
 """Curators' phrase patterns (`cant|cannot breath*`, `seiz* ... stop*`) and finding them in text.
 
 A phrase is words separated by spaces. `word*` matches any word starting with `word`; `a|b`
-matches either word; `...` lets up to three other words stand in between; otherwise the words
-must follow each other in order. Small typos are forgiven in longer words (see `close`).
+matches either word; `...` lets up to four other words stand in between; otherwise the words
+must follow each other in order. `&` joins parts that must all be in the question, in any
+order and anywhere (`double vision & worse*`). Small typos are forgiven in longer words (see
+`close`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from rapidfuzz.distance import OSA
 from bot.core.normalize import normalise
 
 GAP = "..."
-MAX_GAP_WORDS = 3
+AND = "&"
+MAX_GAP_WORDS = 4
 """Other words a `...` lets stand between two words of a phrase."""
 MIN_STEM_CHARS = 3
 """Letters a `word*` stem needs, so that no stem matches nearly everything."""
@@ -45,19 +48,29 @@ class Term:
 
 @dataclass(frozen=True)
 class Phrase:
-    """A compiled phrase; `source` is what the curator wrote."""
+    """A compiled phrase; `source` is what the curator wrote.
+
+    `parts` are word sequences that must all be found (one part unless `&` was used).
+    """
 
     source: str
-    terms: tuple[Term, ...]
+    parts: tuple[tuple[Term, ...], ...]
 
 
 def compile_phrase(source: str) -> Phrase:
     """Parse a curator's phrase; raise PhraseError saying what is wrong."""
     if not isinstance(source, str) or not source.strip():
         raise PhraseError("empty phrase")
+    pieces = [piece.strip() for piece in source.split(AND)]
+    if any(not piece for piece in pieces):
+        raise PhraseError(f"'{source}': '&' needs words on both sides")
+    return Phrase(source.strip(), tuple(_terms(source, piece) for piece in pieces))
+
+
+def _terms(source: str, piece: str) -> tuple[Term, ...]:
     terms: list[Term] = []
     gap = 0
-    for token in source.split():
+    for token in piece.split():
         if token == GAP:
             if not terms:
                 raise PhraseError(f"'{source}': a phrase cannot start with '...'")
@@ -88,7 +101,7 @@ def compile_phrase(source: str) -> Phrase:
         raise PhraseError(f"'{source}': a phrase cannot end with '...'")
     if len(terms) > MAX_PHRASE_WORDS:
         raise PhraseError(f"'{source}': more than {MAX_PHRASE_WORDS} words")
-    return Phrase(source.strip(), tuple(terms))
+    return tuple(terms)
 
 
 def close(typed: str, target: str) -> bool:
@@ -132,10 +145,17 @@ class PhraseIndex:
     """Many phrases, each with an owner; finds which owners a question's words raise."""
 
     def __init__(self, entries: Iterable[tuple[Phrase, int]]) -> None:
-        self._entries = tuple(entries)
+        phrases = tuple(entries)
+        # one entry per part: (terms, owner, phrase number); a phrase counts once all its parts do
+        self._entries = tuple(
+            (part, owner, number)
+            for number, (phrase, owner) in enumerate(phrases)
+            for part in phrase.parts
+        )
+        self._part_counts = [len(phrase.parts) for phrase, _ in phrases]
         options: dict[Alternative, int] = {}
-        for phrase, _owner in self._entries:
-            for term in phrase.terms:
+        for part, _owner, _number in self._entries:
+            for term in part:
                 for option in term.options:
                     options.setdefault(option, len(options))
         self._options = tuple(options)
@@ -143,8 +163,8 @@ class PhraseIndex:
         for option, number in options.items():
             self._by_letter.setdefault(option.text[0], []).append((option, number))
         self._term_ids = [
-            [frozenset(options[o] for o in term.options) for term in phrase.terms]
-            for phrase, _ in self._entries
+            [frozenset(options[o] for o in term.options) for term in part]
+            for part, _, _ in self._entries
         ]
         self._starting: dict[int, list[int]] = {}
         for index, terms in enumerate(self._term_ids):
@@ -162,24 +182,33 @@ class PhraseIndex:
     def owners(self, words: Sequence[str]) -> list[int]:
         """Owners of the phrases found in `words`, each once, in the order entries were given."""
         fits = [self._fits(word) for word in words]
-        found: set[int] = set()
+        parts: set[int] = set()
         for position, numbers in enumerate(fits):
             for number in numbers:
                 for index in self._starting.get(number, ()):
-                    owner = self._entries[index][1]
-                    if owner in found:
-                        continue
-                    if _rest_found(self._term_ids[index], self._entries[index][0], fits, position):
-                        found.add(owner)
+                    if index not in parts and _rest_found(
+                        self._term_ids[index], self._entries[index][0], fits, position
+                    ):
+                        parts.add(index)
+        done: dict[int, int] = {}
+        found: set[int] = set()
+        for index in parts:
+            _part, owner, phrase = self._entries[index]
+            done[phrase] = done.get(phrase, 0) + 1
+            if done[phrase] == self._part_counts[phrase]:
+                found.add(owner)
         return sorted(found)
 
 
 def _rest_found(
-    term_ids: list[frozenset[int]], phrase: Phrase, fits: list[frozenset[int]], start: int
+    term_ids: list[frozenset[int]],
+    terms: tuple[Term, ...],
+    fits: list[frozenset[int]],
+    start: int,
 ) -> bool:
-    """Whether the phrase's terms after the first follow from `start`, within their gaps."""
+    """Whether a part's terms after the first follow from `start`, within their gaps."""
     positions = {start}
-    for term, ids in zip(phrase.terms[1:], term_ids[1:], strict=True):
+    for term, ids in zip(terms[1:], term_ids[1:], strict=True):
         reached: set[int] = set()
         for position in positions:
             last = min(len(fits) - 1, position + 1 + term.gap_before)
