@@ -34,6 +34,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--safety",
+        default="safety_heldout.tsv",
+        help="safety file in benchmarks/heldout (safety_heldout_2.tsv: never tuned on)",
+    )
     parser.add_argument("--root", type=Path, default=HERE.parent, help="checkout to measure")
     args = parser.parse_args()
     sys.path.insert(0, str(args.root.resolve()))
@@ -45,7 +50,7 @@ def main() -> int:
     misses: list[str] = []
     if True:  # older checkouts have no `warnings`: only the emergency notice counts there
         counts = {"emergency": [0, 0], "urgent": [0, 0], "calm": [0, 0]}
-        for expected, question in rows("safety_heldout.tsv", args.split):
+        for expected, question in rows(args.safety, args.split):
             answer = service.ask(Command.TREATMENT, question)
             if expected == "emergency":
                 ok = bool(answer.emergency)

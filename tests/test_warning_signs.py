@@ -78,6 +78,8 @@ def problems(root: Path) -> list[str]:
         ),
         ("unconscious", "he is unconscous"),
         ("double vision & worse*", "worse since friday: the double vision"),  # any order
+        ("seiz* & (another|one after another)", "seizure and then one after another"),
+        ("(what is|whats) ... crisis", "whats a crisis"),
     ],
 )
 def test_phrases_find_what_members_type(phrase: str, text: str) -> None:
@@ -110,6 +112,8 @@ def test_phrases_do_not_reach_too_far(phrase: str, text: str) -> None:
         ("x-ray", "more than one word"),
         ("!!", "no letters or digits"),
         ("worse &", "both sides"),
+        ("(what is|) crisis", "empty alternative"),
+        ("(what (is) crisis", "unbalanced"),
     ],
 )
 def test_phrases_that_cannot_work_are_refused_with_a_reason(phrase: str, message: str) -> None:
@@ -122,6 +126,14 @@ def test_typo_tolerance_grows_with_the_word() -> None:
     assert close("siezure", "seizure") and close("seizre", "seizure")
     assert not close("heizure", "seizure")  # the first letter must agree
     assert close("unresponsve", "unresponsive") and close("unrepsonsve", "unresponsive")
+
+
+def test_a_multi_word_choice_does_not_leak_into_the_next_word() -> None:
+    # without brackets, `|` chooses one word: `straight after|again` is `straight (after|again)`
+    bracketed = compile_phrase("seiz* & (straight after|again)")
+    assert found_in(bracketed, ["seizure", "and", "again"])
+    loose = compile_phrase("seiz* & straight after|again")
+    assert not found_in(loose, ["seizure", "and", "again"])
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -235,6 +247,33 @@ def test_signs_are_read_whatever_the_topic_or_command(small: AnswerService) -> N
     answer = small.ask(Command.SIDEEFFECTS, "exampledrug but i want to die")
     assert answer.emergency and answer.warnings[0].id == "self-harm"
     assert small.ask(Command.RESISTANCE, "short of breath").emergency
+
+
+CALM = """\
+openers: ["(what is|whats)", "tips"]
+happening_now: ["now|help", "(she is|hes)"]
+"""
+
+
+def test_a_question_asking_for_information_raises_no_sign(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    (root / "calm_questions.yaml").write_text(CALM, encoding="utf-8")
+    service = AnswerService(load_catalog(root))
+    assert service.ask(T, "what is short of breath in excon").warnings == ()
+    assert service.ask(T, "tips for when i cant breathe").emergency is None
+    # the same opener with something happening now keeps every sign
+    assert service.ask(T, "what is happening, she is short of breath").emergency
+    assert service.ask(T, "whats wrong i cant breathe help").emergency
+    # and an opener only counts at the start
+    assert service.ask(T, "i cant breathe what is wrong").emergency
+
+
+def test_calm_question_mistakes_are_reported(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    (root / "calm_questions.yaml").write_text("openers: ['br*']\nhapening_now: []\n")
+    found = problems(root)
+    assert any("calm_questions.yaml" in p and "3 letters" in p for p in found), found
+    assert any("did you mean 'happening_now'" in p for p in found), found
 
 
 def test_an_interaction_note_comes_before_the_answer(small: AnswerService) -> None:

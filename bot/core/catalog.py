@@ -159,6 +159,18 @@ class Note:
 
 
 @dataclass(frozen=True)
+class CalmQuestions:
+    """Questions that ask for information rather than describe something happening now.
+
+    A question that starts with an opener ("what is", "tips for") and contains no phrase of
+    something happening now ("right now", "she is", "cant") raises no warning sign.
+    """
+
+    openers: tuple[Phrase, ...]
+    happening_now: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
 class Topic:
     """A condition or a treatment, with what people call it and its snippets."""
 
@@ -183,6 +195,8 @@ class Catalog:
     general_signs: tuple[WarningSign, ...] = ()
     """Warning signs that belong to no single topic (content/warning_signs.yaml)."""
     interactions: tuple[Interaction, ...] = ()
+    calm: CalmQuestions | None = None
+    """How a question asking for information, not help now, is recognised (optional)."""
     _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from bot.core.catalog import (
     NOTE_FILES,
     REQUIRED_DISCLAIMERS,
     SNIPPETS_BY_KIND,
+    CalmQuestions,
     Catalog,
     Command,
     Disclaimer,
@@ -52,6 +53,8 @@ SIGN_ID = TOPIC_ID
 MAX_MEANS_CHARS = 400
 MAX_DO_CHARS = 300
 GENERAL_SIGNS_FILE = "warning_signs.yaml"
+CALM_FILE = "calm_questions.yaml"
+CALM_KEYS = ("openers", "happening_now")
 INTERACTIONS_FILE = "interactions.yaml"
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
@@ -678,6 +681,21 @@ def _load_general_signs(
     return _load_signs(checker, file, data, None, None, sources)
 
 
+def _load_calm(checker: _Checker, root: Path) -> CalmQuestions | None:
+    path = root / CALM_FILE
+    if not path.is_file():
+        return None
+    file = checker.name(path)
+    data = checker.read(path)
+    if not isinstance(data, LineMap):
+        checker.add(file, "must be a mapping with openers: [...] and happening_now: [...]")
+        return None
+    checker.unknown_keys(file, data, CALM_KEYS, None, "")
+    openers = _phrases(checker, file, data, "openers", None, "openers")
+    now = _phrases(checker, file, data, "happening_now", None, "happening_now")
+    return CalmQuestions(tuple(p for _, p in openers if p), tuple(p for _, p in now if p))
+
+
 def _load_interactions(
     checker: _Checker, root: Path, sources: dict[str, Source], topic_ids: set[str]
 ) -> tuple[Interaction, ...]:
@@ -910,6 +928,7 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         checker, general + [sign for raw in raw_topics for sign in raw.signs], topic_ids
     )
     interactions = _load_interactions(checker, root, sources, topic_ids)
+    calm = _load_calm(checker, root)
     if checker.problems:
         raise ContentError(checker.problems)
     topics = {
@@ -923,4 +942,5 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         notes=tuple(note for note, _ in notes),
         general_signs=tuple(signs[s.sign.id] for s in general),
         interactions=interactions,
+        calm=calm,
     )

@@ -2,13 +2,16 @@
 
 A phrase is words separated by spaces. `word*` matches any word starting with `word`; `a|b`
 matches either word; `...` lets up to four other words stand in between; otherwise the words
-must follow each other in order. `&` joins parts that must all be in the question, in any
-order and anywhere (`double vision & worse*`). Small typos are forgiven in longer words (see
+must follow each other in order. `(what is|whats|what are)` offers alternatives of several
+words. `&` joins parts that must all be in the question, in any order and anywhere
+(`double vision & worse*`). Small typos are forgiven in longer words (see
 `close`).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +27,9 @@ MAX_GAP_WORDS = 4
 MIN_STEM_CHARS = 3
 """Letters a `word*` stem needs, so that no stem matches nearly everything."""
 MAX_PHRASE_WORDS = 12
+MAX_SPELLINGS = 256
+"""Word sequences one part may expand to through its `( | )` groups."""
+_GROUP = re.compile(r"\(([^()]*)\)")
 
 
 class PhraseError(ValueError):
@@ -50,11 +56,12 @@ class Term:
 class Phrase:
     """A compiled phrase; `source` is what the curator wrote.
 
-    `parts` are word sequences that must all be found (one part unless `&` was used).
+    `parts` must all be found (one part unless `&` was used); a part is found when any of its
+    spellings (word sequences; several where `( | )` offered alternatives) is.
     """
 
     source: str
-    parts: tuple[tuple[Term, ...], ...]
+    parts: tuple[tuple[tuple[Term, ...], ...], ...]
 
 
 def compile_phrase(source: str) -> Phrase:
@@ -64,7 +71,30 @@ def compile_phrase(source: str) -> Phrase:
     pieces = [piece.strip() for piece in source.split(AND)]
     if any(not piece for piece in pieces):
         raise PhraseError(f"'{source}': '&' needs words on both sides")
-    return Phrase(source.strip(), tuple(_terms(source, piece) for piece in pieces))
+    return Phrase(source.strip(), tuple(_spellings(source, piece) for piece in pieces))
+
+
+def _spellings(source: str, piece: str) -> tuple[tuple[Term, ...], ...]:
+    """Every word sequence a part stands for, one per choice in each `( | )` group."""
+    groups = _GROUP.findall(piece)
+    template = _GROUP.sub("\x00", piece)
+    if "(" in template or ")" in template:
+        raise PhraseError(f"'{source}': unbalanced or nested brackets")
+    choices = [[alt.strip() for alt in group.split("|")] for group in groups]
+    if any(not alt for alts in choices for alt in alts):
+        raise PhraseError(f"'{source}': an empty alternative inside ( )")
+    count = 1
+    for alts in choices:
+        count *= len(alts)
+    if count > MAX_SPELLINGS:
+        raise PhraseError(f"'{source}': more than {MAX_SPELLINGS} combinations; split it up")
+    spellings = []
+    for combination in itertools.product(*choices):
+        text = template
+        for chosen in combination:
+            text = text.replace("\x00", f" {chosen} ", 1)
+        spellings.append(_terms(source, text))
+    return tuple(dict.fromkeys(spellings))
 
 
 def _terms(source: str, piece: str) -> tuple[Term, ...]:
@@ -146,11 +176,13 @@ class PhraseIndex:
 
     def __init__(self, entries: Iterable[tuple[Phrase, int]]) -> None:
         phrases = tuple(entries)
-        # one entry per part: (terms, owner, phrase number); a phrase counts once all its parts do
+        # one entry per spelling: (terms, owner, (phrase number, part number)); a phrase counts
+        # once every one of its parts has a spelling found
         self._entries = tuple(
-            (part, owner, number)
+            (spelling, owner, (number, part_number))
             for number, (phrase, owner) in enumerate(phrases)
-            for part in phrase.parts
+            for part_number, part in enumerate(phrase.parts)
+            for spelling in part
         )
         self._part_counts = [len(phrase.parts) for phrase, _ in phrases]
         options: dict[Alternative, int] = {}
@@ -179,23 +211,26 @@ class PhraseIndex:
             if word_fits(word, option)
         )
 
-    def owners(self, words: Sequence[str]) -> list[int]:
-        """Owners of the phrases found in `words`, each once, in the order entries were given."""
+    def owners(self, words: Sequence[str], at_start: bool = False) -> list[int]:
+        """Owners of the phrases found in `words`, each once, in the order entries were given.
+
+        With `at_start`, a phrase counts only where it starts with the first word.
+        """
         fits = [self._fits(word) for word in words]
         parts: set[int] = set()
-        for position, numbers in enumerate(fits):
+        for position, numbers in enumerate(fits[:1] if at_start else fits):
             for number in numbers:
                 for index in self._starting.get(number, ()):
                     if index not in parts and _rest_found(
                         self._term_ids[index], self._entries[index][0], fits, position
                     ):
                         parts.add(index)
-        done: dict[int, int] = {}
+        done: dict[int, set[int]] = {}
         found: set[int] = set()
         for index in parts:
-            _part, owner, phrase = self._entries[index]
-            done[phrase] = done.get(phrase, 0) + 1
-            if done[phrase] == self._part_counts[phrase]:
+            _spelling, owner, (phrase, part) = self._entries[index]
+            done.setdefault(phrase, set()).add(part)
+            if len(done[phrase]) == self._part_counts[phrase]:
                 found.add(owner)
         return sorted(found)
 

@@ -16,15 +16,28 @@ class SignReader:
             (phrase, number) for number, sign in enumerate(self.signs) for phrase in sign.phrases
         )
         self._context = CueGroups([sign.with_any for sign in self.signs])
+        calm = catalog.calm
+        self._openers = PhraseIndex((p, 0) for p in (calm.openers if calm else ()))
+        self._now = PhraseIndex((p, 0) for p in (calm.happening_now if calm else ()))
+
+    def asks_for_information(self, question: Question) -> bool:
+        """Whether the question asks about something rather than describe it happening now.
+
+        "what is status epilepticus" does; "what do i do, she cant breathe" does not.
+        """
+        return bool(self._openers.owners(question.words, at_start=True)) and not (
+            self._now.owners(question.words)
+        )
 
     def raised(self, question: Question) -> tuple[WarningSign, ...]:
         """The signs the question raises: most urgent level first, then specific before general.
 
         A sign with `with_any` needs the question to name one of those too; a raised sign hides
-        the signs it names in `instead_of`.
+        the signs it names in `instead_of`. A question that asks for information (see
+        `asks_for_information`) raises none.
         """
         candidates = self._phrases.owners(question.words)
-        if not candidates:
+        if not candidates or self.asks_for_information(question):
             return ()
         context = self._context.by_phrase(question)
         raised = [
