@@ -19,11 +19,20 @@ class Question:
         self._exact: frozenset[str] | None = None
         self._with_typos: frozenset[str] | None = None
 
-    def names_topic(self, topic_id: str) -> bool:
-        """Whether the question names the topic: an alias, brand or typo of one."""
+    @property
+    def exact_topics(self) -> frozenset[str]:
+        """Ids of the topics the question names by one of their names, spelled right."""
         if self._exact is None:
             self._exact = frozenset(t.id for t in self._matcher.named(self.normalised, False)[0])
-        if topic_id in self._exact:
+        return self._exact
+
+    def names_exactly(self, topic_id: str) -> bool:
+        """Whether the question names the topic by one of its names, spelled right."""
+        return topic_id in self.exact_topics
+
+    def names_topic(self, topic_id: str) -> bool:
+        """Whether the question names the topic: an alias, brand or typo of one."""
+        if self.names_exactly(topic_id):
             return True
         if self._with_typos is None:
             self._with_typos = frozenset(t.id for t in self._matcher.named(self.normalised)[0])
@@ -37,6 +46,7 @@ class CueGroups:
         self._topics = [
             tuple(cue.topic for cue in group if isinstance(cue, TopicName)) for group in groups
         ]
+        self._topic_sets = [frozenset(topics) for topics in self._topics]
         self._phrases = PhraseIndex(
             (cue, number)
             for number, group in enumerate(groups)
@@ -48,6 +58,16 @@ class CueGroups:
         """Groups one of whose phrases is in the question."""
         return set(self._phrases.owners(question.words))
 
-    def satisfied(self, question: Question, group: int, by_phrase: set[int]) -> bool:
-        """Whether the question names something of group `group`."""
-        return group in by_phrase or any(question.names_topic(t) for t in self._topics[group])
+    def named_exactly(self, question: Question, group: int, by_phrase: set[int]) -> bool:
+        """Whether the group is satisfied without looking for misspelled names."""
+        return group in by_phrase or not self._topic_sets[group].isdisjoint(question.exact_topics)
+
+    def satisfied(
+        self, question: Question, group: int, by_phrase: set[int], typos: bool = True
+    ) -> bool:
+        """Whether the question names something of group `group` (misspelled too, by default)."""
+        if group in by_phrase:
+            return True
+        if typos:
+            return any(question.names_topic(t) for t in self._topics[group])
+        return any(question.names_exactly(t) for t in self._topics[group])

@@ -29,11 +29,18 @@ class InteractionReader:
     def fitting(self, question: Question) -> tuple[Interaction, ...]:
         """The notes for which the question names something from every group."""
         by_phrase = self._groups.by_phrase(question)
-        return tuple(
-            interaction
-            for interaction, span in zip(self.interactions, self._spans, strict=True)
-            if all(self._groups.satisfied(question, group, by_phrase) for group in span)
-        )
+        found = []
+        for interaction, span in zip(self.interactions, self._spans, strict=True):
+            # misspelled names are looked for only once the question names part of it
+            exact = [self._groups.named_exactly(question, g, by_phrase) for g in span]
+            if not any(exact):
+                continue
+            if all(
+                done or self._groups.satisfied(question, g, by_phrase)
+                for g, done in zip(span, exact, strict=True)
+            ):
+                found.append(interaction)
+        return tuple(found)
 
     def naming(self, question: Question) -> Interaction | None:
         """The first note one of whose non-topic names (`fluvoxamine`) is in the question."""

@@ -25,6 +25,8 @@ MAX_SUGGESTIONS = 3
 MAX_AUTOCOMPLETE = 25
 _MAX_TOKENS = 12
 """Words of a long query that the phrase and typo passes look at."""
+_MAX_NAMED_GRAM_CHARS = 24
+"""Longest word or word pair `named` looks at for typos (a misspelled brand, not a sentence)."""
 _MAX_NAMED_TOKENS = 40
 """Words of a question searched for names anywhere (`named`), for warning signs and notes."""
 
@@ -277,7 +279,14 @@ class Matcher:
                     notes.setdefault(note.name, note)
         if typos:
             typed = tokens[: 2 * _MAX_TOKENS]
-            grams = self._grams(typed, "".join(typed))
+            grams = [
+                gram
+                for size in (1, 2)
+                for start in range(len(typed) - size + 1)
+                if EXACT_ONLY_CHARS
+                < len(gram := "".join(typed[start : start + size]))
+                <= _MAX_NAMED_GRAM_CHARS
+            ]
             for _distance, _score, owner in self._typo_candidates(grams).values():
                 if isinstance(owner, Topic):
                     topics.setdefault(owner.id, owner)
