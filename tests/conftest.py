@@ -33,7 +33,7 @@ warning_signs:
     means: Trouble breathing can be a crisis of this condition.
     do: Call your local emergency number now.
     sources: [SRC-ONE]
-    phrases: [cant|cannot breath*]
+    phrases: [(cant|cannot) breath*]
 snippets:
   treatment:
     text: Condition treatment text.
@@ -59,7 +59,7 @@ warning_signs:
     means: Yellow eyes on this drug can mean liver trouble.
     do: Get medical care today.
     sources: [SRC-TWO]
-    phrases: [yellow ... eyes|skin]
+    phrases: [yellow ... (eyes|skin)]
     with_any: [drug]
 snippets:
   treatment:

@@ -27,7 +27,7 @@ GENERAL = """\
   means: Trouble breathing needs help now.
   do: Call your local emergency number now.
   sources: [SRC-ONE]
-  phrases: [cant|cannot breath*, short of breath]
+  phrases: ['(cant|cannot) breath*', short of breath]
 """
 
 INTERACTIONS = """\
@@ -67,13 +67,13 @@ def problems(root: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("phrase", "text"),
     [
-        ("cant|cannot breath*", "i cant breathe"),
-        ("cant|cannot breath*", "she cannot breath properly"),
-        ("cant|cannot breath*", "cnat breahting"),  # swapped letters in a short and a long word
+        ("(cant|cannot) breath*", "i cant breathe"),
+        ("(cant|cannot) breath*", "she cannot breath properly"),
+        ("(cant|cannot) breath*", "cnat breahting"),  # swapped letters in a short and a long word
         ("seiz* ... stop*", "siezures that just wont stop"),
         ("stiff neck", "soliris fever and a stiff neck"),
         (
-            "yellow ... eyes|skin",
+            "yellow ... (eyes|skin)",
             "my eyes look yellow"[::-1][::-1].replace("my eyes look", "yellow looking") + " eyes",
         ),
         ("unconscious", "he is unconscous"),
@@ -89,7 +89,7 @@ def test_phrases_find_what_members_type(phrase: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("phrase", "text"),
     [
-        ("cant|cannot breath*", "can breathing exercises help"),  # `can` is not `cant`
+        ("(cant|cannot) breath*", "can breathing exercises help"),  # `can` is not `cant`
         ("stiff neck", "neck feels stiff"),  # order matters unless written both ways
         ("seiz* ... stop*", "seizure meds made me feel sick and tired so i stopped"),  # gap > 4
         ("fever", "fewer spasms"),  # a different word, not a typo
@@ -112,7 +112,7 @@ def test_phrases_do_not_reach_too_far(phrase: str, text: str) -> None:
         ("x-ray", "more than one word"),
         ("!!", "no letters or digits"),
         ("worse &", "both sides"),
-        ("(what is|) crisis", "empty alternative"),
+        ("(what is|) crisis", "empty choice"),
         ("(what (is) crisis", "unbalanced"),
     ],
 )
@@ -128,12 +128,13 @@ def test_typo_tolerance_grows_with_the_word() -> None:
     assert close("unresponsve", "unresponsive") and close("unrepsonsve", "unresponsive")
 
 
-def test_a_multi_word_choice_does_not_leak_into_the_next_word() -> None:
-    # without brackets, `|` chooses one word: `straight after|again` is `straight (after|again)`
+def test_choices_need_brackets_so_their_reach_is_visible() -> None:
     bracketed = compile_phrase("seiz* & (straight after|again)")
     assert found_in(bracketed, ["seizure", "and", "again"])
-    loose = compile_phrase("seiz* & straight after|again")
-    assert not found_in(loose, ["seizure", "and", "again"])
+    assert found_in(bracketed, ["seizure", "straight", "after"])
+    # `straight after|again` could mean two things; the curator is asked to write which
+    with pytest.raises(PhraseError, match=r"put choices in brackets, e.g. \(after\|again\)"):
+        compile_phrase("seiz* & straight after|again")
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def test_signs_are_read_whatever_the_topic_or_command(small: AnswerService) -> N
 
 CALM = """\
 openers: ["(what is|whats)", "tips"]
-happening_now: ["now|help", "(she is|hes)"]
+happening_now: ["(now|help)", "(she is|hes)"]
 """
 
 

@@ -1,9 +1,9 @@
 """Curators' phrase patterns (`cant|cannot breath*`, `seiz* ... stop*`) and finding them in text.
 
-A phrase is words separated by spaces. `word*` matches any word starting with `word`; `a|b`
-matches either word; `...` lets up to four other words stand in between; otherwise the words
-must follow each other in order. `(what is|whats|what are)` offers alternatives of several
-words. `&` joins parts that must all be in the question, in any order and anywhere
+A phrase is words separated by spaces. `word*` matches any word starting with `word`;
+`(a|b)` matches either word, and `(what is|whats|what are)` any of several word sequences;
+`...` lets up to four other words stand in between; otherwise the words must follow each other
+in order. `&` joins parts that must all be in the question, in any order and anywhere
 (`double vision & worse*`). Small typos are forgiven in longer words (see
 `close`).
 """
@@ -75,14 +75,25 @@ def compile_phrase(source: str) -> Phrase:
 
 
 def _spellings(source: str, piece: str) -> tuple[tuple[Term, ...], ...]:
-    """Every word sequence a part stands for, one per choice in each `( | )` group."""
+    """Every word sequence a part stands for, one per choice in each `( | )` group.
+
+    A group whose choices are single words stays one position of the phrase; a group with a
+    choice of several words multiplies the spellings.
+    """
     groups = _GROUP.findall(piece)
-    template = _GROUP.sub("\x00", piece)
+    template = _GROUP.sub(" \x00 ", piece)
     if "(" in template or ")" in template:
         raise PhraseError(f"'{source}': unbalanced or nested brackets")
-    choices = [[alt.strip() for alt in group.split("|")] for group in groups]
+    if "|" in template:
+        bare = next(token for token in template.split() if "|" in token)
+        raise PhraseError(
+            f"'{source}': put choices in brackets, e.g. ({bare}); "
+            "a choice may be several words: (straight after|again)"
+        )
+    choices = [[" ".join(alt.split()) for alt in group.split("|")] for group in groups]
     if any(not alt for alts in choices for alt in alts):
-        raise PhraseError(f"'{source}': an empty alternative inside ( )")
+        raise PhraseError(f"'{source}': an empty choice inside ( )")
+    choices = [alts if any(" " in alt for alt in alts) else ["|".join(alts)] for alts in choices]
     count = 1
     for alts in choices:
         count *= len(alts)
@@ -92,7 +103,7 @@ def _spellings(source: str, piece: str) -> tuple[tuple[Term, ...], ...]:
     for combination in itertools.product(*choices):
         text = template
         for chosen in combination:
-            text = text.replace("\x00", f" {chosen} ", 1)
+            text = text.replace("\x00", chosen, 1)
         spellings.append(_terms(source, text))
     return tuple(dict.fromkeys(spellings))
 
