@@ -15,6 +15,7 @@ from bot.discord_app.embeds import (
     FOOTER_LIMIT,
     TITLE_LIMIT,
     answer_embed,
+    answer_embeds,
     suggestion_content,
     warning_content,
 )
@@ -85,3 +86,32 @@ def test_echoed_input_is_escaped(service: AnswerService, typed: str) -> None:
     assert "No topic matches" in content
     assert "@everyone" not in content.replace("@\u200beveryone", "")
     assert "**bold**" not in content
+
+
+def test_notes_come_first_and_all_embeds_together_stay_within_6000(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    from dataclasses import replace
+
+    answer = service.ask(Command.TREATMENT, "zanaflex + cipro together ok?")
+    assert [n.kind for n in answer.notes] == ["interaction", "mg_caution"]
+    embeds = answer_embeds(catalog, answer)
+    assert embeds[0].title.startswith("Taken together") and embeds[-1].title == answer.title
+    long_notes = tuple(replace(n, text="n" * 1200) for n in answer.notes)
+    huge = replace(answer, text="x" * 4096, sources=answer.sources * 6, notes=long_notes)
+    embeds = answer_embeds(catalog, huge)
+    assert sum(len(e) for e in embeds) <= EMBED_TOTAL_LIMIT
+    assert embeds[-1].description == "x" * 4096  # the answer is never the part that is cut
+    assert [e.title for e in embeds[:-1]] == [e.title for e in answer_embeds(catalog, answer)[:-1]]
+    for embed in embeds:
+        assert_within_limits(embed)
+
+
+def test_every_warning_sign_fits_the_message_content(service: AnswerService) -> None:
+    answer = service.ask(
+        Command.TREATMENT, "soliris fever stiff neck and cant breathe, want to die"
+    )
+    assert len(answer.warnings) >= 2
+    content = warning_content(answer)
+    assert content is not None and len(content) <= CONTENT_LIMIT
+    assert content.startswith("🚨 **Call your local emergency number now")

@@ -118,3 +118,24 @@ def test_look_alikes_get_their_note_never_a_condition_snippet(service: AnswerSer
                     f"/{command.value} {question!r} -> {answer.status.value} {answer.title}"
                 )
     _report(failures)
+
+
+AE_SUBTYPES = [
+    "anti-nmdar encephalitis",
+    "LGI1 encephalitis",
+    "caspr2",
+    "GAD65 encephalitis",
+    "seronegative autoimmune encephalitis",
+    "limbic encephalitis",
+]
+
+
+def test_autoimmune_subtypes_still_reach_ae_beside_the_infection_look_alike(
+    service: AnswerService,
+) -> None:
+    failures = [
+        f"{question!r} -> {answer.status.value} {answer.topic or answer.title}"
+        for question in AE_SUBTYPES
+        if (answer := service.ask(Command.RESISTANCE, question)).topic != "ae"
+    ]
+    _report(failures)

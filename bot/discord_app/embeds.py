@@ -132,6 +132,7 @@ def answer_embed(catalog: Catalog, answer: Answer, total: int = EMBED_TOTAL_LIMI
 
 NOTE_LABELS = {"interaction": "Taken together", "mg_caution": "MG caution"}
 MAX_NOTE_CHARS = 1200
+MIN_NOTE_CHARS = 300
 
 
 def note_embed(note: NoteRef) -> discord.Embed:
@@ -156,6 +157,13 @@ def answer_embeds(catalog: Catalog, answer: Answer) -> list[discord.Embed]:
     notes = [note_embed(note) for note in answer.notes[:3]]
     used = sum(embed_size(e) for e in notes)
     main = answer_embed(catalog, answer, total=EMBED_TOTAL_LIMIT - used)
+    # the answer keeps its text; notes are shortened (never below 300 characters), then dropped
+    for note in reversed(notes):
+        over = used + embed_size(main) - EMBED_TOTAL_LIMIT
+        text = note.description or ""
+        if over > 0 and len(text) > MIN_NOTE_CHARS:
+            note.description = _cut(text, max(MIN_NOTE_CHARS, len(text) - over))
+            used = sum(embed_size(e) for e in notes)
     while notes and used + embed_size(main) > EMBED_TOTAL_LIMIT:
         used -= embed_size(notes.pop())
     return [*notes, main]
