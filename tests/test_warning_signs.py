@@ -253,6 +253,8 @@ def test_signs_are_read_whatever_the_topic_or_command(small: AnswerService) -> N
 CALM = """\
 openers: ["(what is|whats)", "tips"]
 happening_now: ["(now|help)", "(she is|hes)"]
+over: ["(years ago|healed)"]
+acute: ["(cant|right now)"]
 """
 
 
@@ -267,6 +269,9 @@ def test_a_question_asking_for_information_raises_no_sign(tmp_path: Path) -> Non
     assert service.ask(T, "whats wrong i cant breathe help").emergency
     # and an opener only counts at the start
     assert service.ask(T, "i cant breathe what is wrong").emergency
+    # a story that is over is calm; the same story with something acute is not
+    assert service.ask(T, "two years ago i was short of breath in excon").warnings == ()
+    assert service.ask(T, "two years ago the same, right now short of breath").emergency
 
 
 def test_calm_question_mistakes_are_reported(tmp_path: Path) -> None:

@@ -163,11 +163,15 @@ class CalmQuestions:
     """Questions that ask for information rather than describe something happening now.
 
     A question that starts with an opener ("what is", "tips for") and contains no phrase of
-    something happening now ("right now", "she is", "cant") raises no warning sign.
+    something happening now ("right now", "she is", "cant") raises no warning sign; nor does
+    one that says it is over ("two years ago", "went fine", "healed") with nothing acute
+    ("right now", "help", "cant", "hasnt").
     """
 
     openers: tuple[Phrase, ...]
     happening_now: tuple[Phrase, ...]
+    over: tuple[Phrase, ...] = ()
+    acute: tuple[Phrase, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ MAX_MEANS_CHARS = 400
 MAX_DO_CHARS = 300
 GENERAL_SIGNS_FILE = "warning_signs.yaml"
 CALM_FILE = "calm_questions.yaml"
-CALM_KEYS = ("openers", "happening_now")
+CALM_KEYS = ("openers", "happening_now", "over", "acute")
 INTERACTIONS_FILE = "interactions.yaml"
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
@@ -691,9 +691,14 @@ def _load_calm(checker: _Checker, root: Path) -> CalmQuestions | None:
         checker.add(file, "must be a mapping with openers: [...] and happening_now: [...]")
         return None
     checker.unknown_keys(file, data, CALM_KEYS, None, "")
-    openers = _phrases(checker, file, data, "openers", None, "openers")
-    now = _phrases(checker, file, data, "happening_now", None, "happening_now")
-    return CalmQuestions(tuple(p for _, p in openers if p), tuple(p for _, p in now if p))
+    lists = {
+        key: tuple(p for _, p in _phrases(checker, file, data, key, None, key) if p)
+        for key in CALM_KEYS
+        if key in data or key in ("openers", "happening_now")
+    }
+    return CalmQuestions(
+        lists["openers"], lists["happening_now"], lists.get("over", ()), lists.get("acute", ())
+    )
 
 
 def _load_interactions(
