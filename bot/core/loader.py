@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.catalog import (
     NOTE_FILES,
@@ -32,6 +33,8 @@ from bot.core.catalog import (
 from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
 from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Za-z0-9]+)*$")
@@ -158,6 +161,30 @@ class _Checker:
                     field=field,
                     line=_line(mapping, key),
                 )
+
+    def choice(
+        self,
+        file: str,
+        mapping: LineMap,
+        key: str,
+        kind: type[_Choice],
+        topic: str | None,
+        field: str,
+    ) -> _Choice | None:
+        """The value of `key` as one of the enum `kind`'s values; None (and a problem) if not."""
+        raw = mapping.get(key)
+        try:
+            return kind(raw)
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            self.add(
+                file,
+                f"'{raw}' must be one of: {allowed}",
+                topic=topic,
+                field=field,
+                line=_line(mapping, key),
+            )
+            return None
 
     def text(
         self,
@@ -422,18 +449,7 @@ def _load_topic(
             line=_line(data, "id"),
         )
 
-    raw_kind = data.get("kind")
-    try:
-        kind = Kind(raw_kind)
-    except ValueError:
-        checker.add(
-            file,
-            f"'{raw_kind}' must be one of: {', '.join(k.value for k in Kind)}",
-            topic=topic_id,
-            field="kind",
-            line=_line(data, "kind"),
-        )
-        kind = None
+    kind = checker.choice(file, data, "kind", Kind, topic_id, "kind")
 
     title = checker.text(file, data, "title", topic_id, "title", limit=MAX_TITLE_CHARS)
     aliases = checker.text_list(file, data, "aliases", topic_id, "aliases")
@@ -570,18 +586,7 @@ def _load_signs(
         else:
             field = f"warning_signs[{sign_id}]"
         checker.unknown_keys(file, entry, SIGN_KEYS, topic_id, f"{field}.")
-        raw_level = entry.get("level")
-        try:
-            level = Level(raw_level)
-        except ValueError:
-            checker.add(
-                file,
-                f"'{raw_level}' must be one of: {', '.join(lv.value for lv in Level)}",
-                topic=topic_id,
-                field=f"{field}.level",
-                line=_line(entry, "level"),
-            )
-            level = Level.EMERGENCY
+        level = checker.choice(file, entry, "level", Level, topic_id, f"{field}.level")
         means = checker.text(
             file, entry, "means", topic_id, f"{field}.means", limit=MAX_MEANS_CHARS
         )
@@ -607,7 +612,7 @@ def _load_signs(
             )
         sign = WarningSign(
             id=sign_id,
-            level=level,
+            level=level or Level.EMERGENCY,
             means=means,
             do=do,
             sources=ids,
