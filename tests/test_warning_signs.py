@@ -253,7 +253,7 @@ def test_signs_are_read_whatever_the_topic_or_command(small: AnswerService) -> N
 CALM = """\
 openers: ["(what is|whats)", "tips"]
 happening_now: ["(now|help)", "(she is|hes)"]
-over: ["(years ago|healed)"]
+not_now: ["(years ago|healed)"]
 acute: ["(cant|right now)"]
 """
 

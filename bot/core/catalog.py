@@ -164,13 +164,13 @@ class CalmQuestions:
 
     A question that starts with an opener ("what is", "tips for") and contains no phrase of
     something happening now ("right now", "she is", "cant") raises no warning sign; nor does
-    one that says it is over ("two years ago", "went fine", "healed") with nothing acute
+    one that is not about now (a story that is over, a hypothetical, a label) with nothing acute
     ("right now", "help", "cant", "hasnt").
     """
 
     openers: tuple[Phrase, ...]
     happening_now: tuple[Phrase, ...]
-    over: tuple[Phrase, ...] = ()
+    not_now: tuple[Phrase, ...] = ()
     acute: tuple[Phrase, ...] = ()
 
 

@@ -57,7 +57,7 @@ MAX_MEANS_CHARS = 400
 MAX_DO_CHARS = 300
 GENERAL_SIGNS_FILE = "warning_signs.yaml"
 CALM_FILE = "calm_questions.yaml"
-CALM_KEYS = ("openers", "happening_now", "over", "acute")
+CALM_KEYS = ("openers", "happening_now", "not_now", "acute")
 INTERACTIONS_FILE = "interactions.yaml"
 SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
 DISCLAIMER_KEYS = ("text",)
@@ -702,7 +702,7 @@ def _load_calm(checker: _Checker, root: Path) -> CalmQuestions | None:
         if key in data or key in ("openers", "happening_now")
     }
     return CalmQuestions(
-        lists["openers"], lists["happening_now"], lists.get("over", ()), lists.get("acute", ())
+        lists["openers"], lists["happening_now"], lists.get("not_now", ()), lists.get("acute", ())
     )
 
 

@@ -19,7 +19,7 @@ class SignReader:
         calm = catalog.calm
         self._openers = PhraseIndex((p, 0) for p in (calm.openers if calm else ()))
         self._now = PhraseIndex((p, 0) for p in (calm.happening_now if calm else ()))
-        self._over = PhraseIndex((p, 0) for p in (calm.over if calm else ()))
+        self._not_now = PhraseIndex((p, 0) for p in (calm.not_now if calm else ()))
         self._acute = PhraseIndex((p, 0) for p in (calm.acute if calm else ()))
 
     def asks_for_information(self, question: Question) -> bool:
@@ -31,7 +31,7 @@ class SignReader:
         words = question.words
         if self._openers.owners(words, at_start=True) and not self._now.owners(words):
             return True
-        return bool(self._over.owners(words)) and not self._acute.owners(words)
+        return bool(self._not_now.owners(words)) and not self._acute.owners(words)
 
     def raised(self, question: Question) -> tuple[WarningSign, ...]:
         """The signs the question raises: most urgent level first, then specific before general.
