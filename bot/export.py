@@ -74,6 +74,14 @@ def _sections(catalog: Catalog) -> list[tuple[str, str]]:
     return sections
 
 
+def source_mix(catalog: Catalog) -> str:
+    """How many sources there are of each kind, primary kinds first."""
+    counts: dict[str, int] = {}
+    for source in sorted(catalog.sources.values(), key=lambda s: not s.primary):
+        counts[source.kind.value] = counts.get(source.kind.value, 0) + 1
+    return ", ".join(f"{count} {kind}" for kind, count in counts.items())
+
+
 def _source_anchor(source_id: str) -> str:
     return f"src-{source_id.lower()}"
 
@@ -187,11 +195,12 @@ def to_markdown(catalog: Catalog, today: date | None = None) -> str:
             for topic in _topics(catalog, kind):
                 lines.extend(_md_topic(catalog, topic))
         elif anchor == "sources":
+            lines += [f"By kind: {source_mix(catalog)}.", ""]
             for source_id, users in _cited_by(catalog).items():
                 source = catalog.sources[source_id]
                 lines.append(
-                    f'- <a id="{_source_anchor(source_id)}"></a>**{source_id}**: '
-                    f"{source.citation}. "
+                    f'- <a id="{_source_anchor(source_id)}"></a>**{source_id}** '
+                    f"({source.kind.value}): {source.citation}. "
                     f"<{source.url}> *(cited by: {', '.join(users) or 'nothing'})*"
                 )
             lines.append("")
@@ -326,12 +335,13 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
             for topic in _topics(catalog, kind):
                 body.extend(_html_topic(catalog, topic))
         elif anchor == "sources":
-            body.append("<ol>")
+            body.append(f'<p class="meta">By kind: {esc(source_mix(catalog))}.</p><ol>')
             for source_id, users in _cited_by(catalog).items():
                 source = catalog.sources[source_id]
                 url = esc(source.url)
                 body.append(
-                    f'<li id="{_source_anchor(source_id)}"><strong>{esc(source_id)}</strong>: '
+                    f'<li id="{_source_anchor(source_id)}"><strong>{esc(source_id)}</strong> '
+                    f"({source.kind.value}): "
                     f'{esc(source.citation)}. <a href="{url}">{url}</a> <span class="meta">'
                     f"(cited by: {esc(', '.join(users) or 'nothing')})</span></li>"
                 )

@@ -45,7 +45,7 @@ def _sources(sources: tuple[SourceRef, ...]) -> list[str]:
         return []
     lines = ["\nSources:"]
     for number, source in enumerate(sources, 1):
-        lines.append(_wrap(f"  [{number}] {source.title}", indent=""))
+        lines.append(_wrap(f"  [{number}] {source.title} ({source.kind})", indent=""))
         lines.append(f"      {source.url}")
     return lines
 

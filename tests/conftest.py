@@ -15,9 +15,11 @@ from bot.core.loader import load_catalog
 
 SOURCES = """\
 - id: SRC-ONE
+  kind: patient-organisation
   citation: Example Org. A first source. 2024
   url: https://example.org/one
 - id: SRC-TWO
+  kind: journal
   citation: Doe J et al. A second source. J Example 2020
   doi: 10.1234/example.2
 """

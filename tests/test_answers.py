@@ -18,8 +18,11 @@ def test_an_answer_carries_sources_disclaimer_and_review_date(
     answer = service.ask(S, "ivig")
     snippet = catalog.topics["ivig"].snippets[S]
     assert answer.title == catalog.topics["ivig"].title
-    assert [s.id for s in answer.sources] == list(snippet.sources)
+    assert sorted(s.id for s in answer.sources) == sorted(snippet.sources)
     assert all(s.url.startswith("http") and s.title for s in answer.sources)
+    primary = [s.primary for s in answer.sources]
+    assert primary == sorted(primary, reverse=True)  # primary sources first
+    assert primary[0]  # and there is at least one
     assert answer.disclaimer == catalog.disclaimers[snippet.disclaimer].text
     assert answer.reviewed == snippet.reviewed
     assert answer.emergency is None

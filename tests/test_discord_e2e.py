@@ -130,7 +130,8 @@ async def test_answer_is_a_private_embed_with_sources_disclaimer_and_share(
     assert catalog.disclaimers[snippet.disclaimer].text in embed["footer"]["text"]
     assert snippet.reviewed.isoformat() in embed["footer"]["text"]
     assert embed["color"] == 0x2A9D8F
-    assert [b["label"] for b in buttons(body)] == ["Share in channel"]
+    many = len(snippet.sources) > 4  # the first four are shown; a button lists them all
+    assert [b["label"] for b in buttons(body)] == ["Share in channel"] + ["All sources"] * many
     assert "content" not in data or not data["content"]
 
 
@@ -179,6 +180,25 @@ async def test_a_warning_sign_leads_the_message_and_notes_come_before_the_answer
     assert any(t.startswith("MG caution") for t in titles)  # the caution beside the answer
     assert titles[-1].startswith("Tizanidine")  # and the answer itself
     assert sum(len(t) for t in titles) and combined["data"]["flags"] & EPHEMERAL
+
+
+async def test_all_sources_lists_every_source_privately_primary_first(
+    bot: SupportBot, standin
+) -> None:
+    body = await ask(standin, "treatment", "sps")  # a snippet with many sources
+    answer = bot.responder.service.ask(Command.TREATMENT, "sps")
+    assert len(answer.sources) > 4
+    shown = "\n".join(f["value"] for f in body["data"]["embeds"][0]["fields"])
+    assert shown.count("](") == 4 and "All sources" in shown
+    sources_button = next(b for b in buttons(body) if b["label"] == "All sources")
+    press = await standin.send_component(sources_button["custom_id"], user=standin.new_user("c"))
+    listed = await standin.wait_for_callback(press)
+    assert listed["type"] == 4 and listed["data"]["flags"] & EPHEMERAL
+    text = listed["data"]["embeds"][0]["description"]
+    assert text.count("](") == len(answer.sources)
+    assert text.index(answer.sources[0].url.replace(")", "%29")) < text.index(
+        answer.sources[-1].url.replace(")", "%29")
+    )
 
 
 async def test_share_posts_the_same_answer_publicly(bot: SupportBot, standin) -> None:

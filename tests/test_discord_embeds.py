@@ -51,7 +51,9 @@ def test_every_topic_and_command_fits_one_embed(service: AnswerService, catalog:
             assert answer.disclaimer in embed.footer.text
             sources = "\n".join(f.value for f in embed.fields)
             shown = sources.count("](")
-            assert shown == len(answer.sources) or "more sources" in sources
+            assert shown == min(len(answer.sources), 4) or "more" in sources
+            if len(answer.sources) > 4:
+                assert "press **All sources**" in sources
             count += 1
         else:
             assert len(suggestion_content(answer)) <= CONTENT_LIMIT
@@ -67,7 +69,7 @@ def test_a_maximal_snippet_with_many_sources_still_fits(
     huge = replace(answer, text="x" * 4096, sources=answer.sources * 5, title="T" * 300)
     embed = answer_embed(catalog, huge)
     assert_within_limits(embed)
-    assert "more sources" in embed.fields[-1].value
+    assert "All sources" in embed.fields[-1].value
 
 
 def test_warning_content_leads_and_fits(service: AnswerService) -> None:

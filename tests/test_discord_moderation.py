@@ -103,7 +103,7 @@ async def test_settings_round_trip_and_effects(bot: SupportBot, standin, storage
     assert storage.settings(guild).visibility is Visibility.PUBLIC
     public = await command(standin, "treatment", {"topic": "sps"})
     assert not (public["data"].get("flags") or 0) & EPHEMERAL
-    assert [b["label"] for b in buttons(public)] == ["Remove"]
+    assert [b["label"] for b in buttons(public)] == ["Remove", "All sources"]  # sps cites many
 
     show = await subcommand(standin, "settings", "show")
     fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}

@@ -38,7 +38,8 @@ def test_markdown_lists_each_source_once_in_its_sources_section(catalog: Catalog
     document = export(catalog, "markdown")
     sources_part = document.split('## Sources <a id="sources"></a>')[1]
     for source_id in catalog.sources:
-        assert sources_part.count(f"**{source_id}**:") == 1
+        kind = catalog.sources[source_id].kind.value
+        assert sources_part.count(f"**{source_id}** ({kind}):") == 1  # with its kind
 
 
 def test_snippet_text_is_in_the_export(catalog: Catalog) -> None:

@@ -193,7 +193,8 @@ def test_bad_sources_and_disclaimers_files(tmp_path: Path) -> None:
         load_catalog(root)
     found = "\n".join(map(str, caught.value.problems))
     assert "UPPERCASE letters" in found
-    assert "NO-LINK: needs a url or a doi" in found
+    assert "NO-LINK: needs a url, doi, pmid or pmc" in found
+    assert "SRC-ONE.kind" in found  # every source says what kind it is
     assert "must start with http" in found
     assert "unknown key 'titel'" in found
     assert "general.text: missing or empty" in found

@@ -84,6 +84,8 @@ class SourceRef:
     id: str
     title: str
     url: str
+    kind: str = "other"
+    primary: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ class Answer:
 
 
 def _source_dict(source: SourceRef) -> dict[str, str]:
-    return {"id": source.id, "title": source.title, "url": source.url}
+    return {"id": source.id, "title": source.title, "url": source.url, "kind": source.kind}
 
 
 def _ref(topic: Topic) -> TopicRef:
@@ -320,8 +322,11 @@ class AnswerService:
         )
 
     def _sources(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
+        """The sources as cited, primary ones first (otherwise in the curator's order)."""
+        found = [self.catalog.sources[i] for i in ids]
         return tuple(
-            SourceRef(s.id, s.citation, s.url) for s in (self.catalog.sources[i] for i in ids)
+            SourceRef(s.id, s.citation, s.url, s.kind.value, s.primary)
+            for s in sorted(found, key=lambda source: not source.primary)
         )
 
     def _wrong_kind(self, command: Command, query: str, topic: Topic, score: float) -> Answer:

@@ -45,6 +45,29 @@ GENERAL_DISCLAIMER = "general"
 REQUIRED_DISCLAIMERS = (GENERAL_DISCLAIMER, EMERGENCY_DISCLAIMER)
 
 
+class SourceKind(StrEnum):
+    """What a source is (content/README.md explains each)."""
+
+    JOURNAL = "journal"
+    LABEL = "label"
+    GOVERNMENT = "government"
+    GUIDELINE = "guideline"
+    PATIENT_ORGANISATION = "patient-organisation"
+    CLINICAL_REFERENCE = "clinical-reference"
+    NEWS = "news"
+    OTHER = "other"
+
+
+PRIMARY_KINDS = (
+    SourceKind.JOURNAL,
+    SourceKind.LABEL,
+    SourceKind.GOVERNMENT,
+    SourceKind.GUIDELINE,
+    SourceKind.PATIENT_ORGANISATION,
+)
+"""Kinds a clinician cites as they are, unless content/source_policy.yaml says otherwise."""
+
+
 @dataclass(frozen=True)
 class Source:
     """A citation a snippet can point to."""
@@ -52,6 +75,9 @@ class Source:
     id: str
     citation: str
     url: str
+    kind: SourceKind = SourceKind.OTHER
+    primary: bool = False
+    """Whether its kind is one the source policy counts as primary."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from bot.core.catalog import (
     NOTE_FILES,
+    PRIMARY_KINDS,
     REQUIRED_DISCLAIMERS,
     SNIPPETS_BY_KIND,
     CalmQuestions,
@@ -26,12 +27,14 @@ from bot.core.catalog import (
     NoteKind,
     Snippet,
     Source,
+    SourceKind,
     Topic,
     TopicName,
     WarningSign,
 )
 from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
+from bot.core.source_policy import IDENTIFIERS, SourcePolicy, link_for
 from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
@@ -40,7 +43,6 @@ TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Za-z0-9]+)*$")
 DISCLAIMER_ID = TOPIC_ID
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 URL = re.compile(r"^https?://\S+$")
 
 MAX_SNIPPET_CHARS = 4096
@@ -59,7 +61,9 @@ GENERAL_SIGNS_FILE = "warning_signs.yaml"
 CALM_FILE = "calm_questions.yaml"
 CALM_KEYS = ("openers", "happening_now", "not_now", "acute")
 INTERACTIONS_FILE = "interactions.yaml"
-SOURCE_KEYS = ("id", "citation", "url", "doi", "note")
+SOURCE_KEYS = ("id", "kind", "citation", "url", "doi", "pmid", "pmc", "note")
+POLICY_FILE = "source_policy.yaml"
+POLICY_KEYS = ("primary_kinds", "refused_hosts")
 DISCLAIMER_KEYS = ("text",)
 NOTE_KEYS = ("name", "aliases", "note", "sources")
 TOPIC_SUFFIXES = (".yaml", ".yml")
@@ -322,7 +326,53 @@ def _load_disclaimers(checker: _Checker, root: Path) -> dict[str, Disclaimer]:
     return disclaimers
 
 
-def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
+def _load_policy(checker: _Checker, root: Path) -> SourcePolicy:
+    """content/source_policy.yaml: refused hosts with reasons, and the primary kinds."""
+    path = root / POLICY_FILE
+    if not path.is_file():
+        return SourcePolicy()
+    file = checker.name(path)
+    data = checker.read(path)
+    if not isinstance(data, LineMap):
+        checker.add(file, "must be a mapping with refused_hosts: [...] (and primary_kinds)")
+        return SourcePolicy()
+    checker.unknown_keys(file, data, POLICY_KEYS, None, "")
+    kinds = PRIMARY_KINDS
+    if "primary_kinds" in data:
+        listed = checker.text_list(file, data, "primary_kinds", None, "primary_kinds")
+        known = {k.value: k for k in SourceKind}
+        for value in listed:
+            if value not in known:
+                checker.add(
+                    file,
+                    f"'{value}' is not a source kind; kinds: {', '.join(known)}",
+                    field="primary_kinds",
+                    line=_line(data, "primary_kinds"),
+                )
+        kinds = tuple(known[v] for v in listed if v in known)
+    hosts: dict[str, str] = {}
+    raw = data.get("refused_hosts") or []
+    if not isinstance(raw, list):
+        checker.add(file, "must be a list of {host, reason}", field="refused_hosts")
+        raw = []
+    for index, entry in enumerate(raw):
+        field = f"refused_hosts[{index}]"
+        if not isinstance(entry, LineMap):
+            checker.add(file, "must be a mapping with host and reason", field=field)
+            continue
+        checker.unknown_keys(file, entry, ("host", "reason"), None, f"{field}.")
+        host = checker.text(file, entry, "host", None, f"{field}.host").lower()
+        reason = checker.text(file, entry, "reason", None, f"{field}.reason", limit=200)
+        if host and ("/" in host or " " in host or "." not in host):
+            checker.add(
+                file, f"'{host}' is not a host name like example.com", field=f"{field}.host"
+            )
+        elif host:
+            hosts[host.removeprefix("www.")] = reason
+    return SourcePolicy(hosts, kinds)
+
+
+def _load_sources(checker: _Checker, root: Path, policy: SourcePolicy) -> dict[str, Source]:
     path = root / "sources.yaml"
     file = checker.name(path)
     if not path.is_file():
@@ -332,7 +382,9 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
     if data is None:
         return {}
     if not isinstance(data, list):
-        checker.add(file, "must be a list of sources (- id: ..., citation: ..., url: ...)")
+        checker.add(
+            file, "must be a list of sources (- id: ..., kind: ..., citation: ..., url: ...)"
+        )
         return {}
     sources: dict[str, Source] = {}
     for index, entry in enumerate(data):
@@ -355,8 +407,8 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
             checker.add(file, "duplicate source id", field=f"{label}.id", line=_line(entry, "id"))
             continue
         citation = checker.text(file, entry, "citation", None, f"{label}.citation", limit=500)
+        kind = checker.choice(file, entry, "kind", SourceKind, None, f"{label}.kind")
         url = str(entry.get("url") or "").strip()
-        doi = str(entry.get("doi") or "").strip()
         if url and not URL.match(url):
             checker.add(
                 file,
@@ -364,15 +416,44 @@ def _load_sources(checker: _Checker, root: Path) -> dict[str, Source]:
                 field=f"{label}.url",
                 line=_line(entry, "url"),
             )
-        if doi and not DOI.match(doi):
+        elif url and (refusal := policy.refusal(url)):
+            checker.add(file, refusal, field=f"{label}.url", line=_line(entry, "url"))
+        ids = {key: str(entry.get(key) or "").strip() for key in IDENTIFIERS}
+        for key, (pattern, advice) in IDENTIFIERS.items():
+            if ids[key] and not pattern.match(ids[key]):
+                checker.add(file, advice, field=f"{label}.{key}", line=_line(entry, key))
+        if not url and not any(ids.values()):
+            checker.add(file, "needs a url, doi, pmid or pmc", field=label, line=entry.line)
+        if kind is SourceKind.JOURNAL and not any(ids.values()):
             checker.add(
-                file, "must look like 10.1234/abc", field=f"{label}.doi", line=_line(entry, "doi")
+                file,
+                "a journal source needs its doi, pmid or pmc (confirmed, never guessed)",
+                field=f"{label}.kind",
+                line=_line(entry, "kind"),
             )
-        if not url and not doi:
-            checker.add(file, "needs a url or a doi", field=label, line=entry.line)
-        link = url or f"https://doi.org/{doi}"
-        sources[source_id] = Source(source_id, citation, link)
+        link = link_for(url, ids["doi"], ids["pmid"], ids["pmc"])
+        kind = kind or SourceKind.OTHER
+        sources[source_id] = Source(source_id, citation, link, kind, kind in policy.primary_kinds)
     return sources
+
+
+def _check_primary(
+    checker: _Checker,
+    sources: dict[str, Source],
+    cited: list[tuple[str, str | None, str, tuple[str, ...]]],
+) -> None:
+    """Every snippet, sign and note cites at least one primary source."""
+    for file, topic, field, ids in cited:
+        known = [sources[i] for i in ids if i in sources]
+        if known and len(known) == len(ids) and not any(s.primary for s in known):
+            kinds = ", ".join(sorted({s.kind.value for s in known}))
+            checker.add(
+                file,
+                f"cites no primary source (only {kinds}); add a journal, label, government, "
+                "guideline or patient-organisation source",
+                topic=topic,
+                field=field,
+            )
 
 
 def _load_notes(
@@ -904,7 +985,8 @@ def load_catalog(content_dir: Path | str) -> Catalog:
     if not root.is_dir():
         raise ContentError([Problem(str(root), None, None, None, "content folder not found")])
     disclaimers = _load_disclaimers(checker, root)
-    sources = _load_sources(checker, root)
+    policy = _load_policy(checker, root)
+    sources = _load_sources(checker, root, policy)
     notes = tuple(
         (note, checker.name(root / name))
         for name, kind in NOTE_FILES.items()
@@ -939,6 +1021,20 @@ def load_catalog(content_dir: Path | str) -> Catalog:
     )
     interactions = _load_interactions(checker, root, sources, topic_ids)
     calm = _load_calm(checker, root)
+    cited = [
+        (raw.file, raw.topic.id, f"snippets.{command.value}", snippet.sources)
+        for raw in raw_topics
+        for command, snippet in raw.topic.snippets.items()
+    ]
+    cited += [
+        (sign.file, sign.topic, f"warning_signs[{sign.id}].sources", sign.sources)
+        for sign in signs.values()
+    ]
+    cited += [(file, note.name, "sources", note.sources) for note, file in notes]
+    cited += [
+        (checker.name(root / INTERACTIONS_FILE), i.id, "sources", i.sources) for i in interactions
+    ]
+    _check_primary(checker, sources, cited)
     if checker.problems:
         raise ContentError(checker.problems)
     topics = {

@@ -27,6 +27,7 @@ from bot.discord_app.replies import (
     RemoveButton,
     Responder,
     ShareButton,
+    SourcesButton,
     SuggestionButton,
 )
 from bot.health import heartbeat_path, write_heartbeat
@@ -99,7 +100,7 @@ class SupportBot(commands.AutoShardedBot):
                 return shards, str(self.gateway_override), limits
 
             self.http.get_bot_gateway = gateway_via_proxy  # type: ignore[method-assign]
-        self.add_dynamic_items(ShareButton, SuggestionButton, RemoveButton)
+        self.add_dynamic_items(ShareButton, SuggestionButton, RemoveButton, SourcesButton)
         await self.add_cog(AnswerCommands(self))
         await self.add_cog(Moderation(self))
         if self.storage is not None:

@@ -89,16 +89,22 @@ def _pack(lines: list[str]) -> list[str]:
     return values
 
 
-def _source_fields(sources: tuple[SourceRef, ...], budget: int) -> list[tuple[str, str]]:
+SHOWN_SOURCES = 4
+"""Sources under an answer on Discord (primary first); the All sources button lists the rest."""
+
+
+def _source_fields(
+    sources: tuple[SourceRef, ...], budget: int, at_most: int | None = None
+) -> list[tuple[str, str]]:
     """(name, value) fields listing the sources within the field limits and `budget` characters.
 
-    When not all fit, the last line says how many more there are.
+    At most `at_most` are listed; when not all are, the last line says how many more there are.
     """
     lines = [_source_line(number, source) for number, source in enumerate(sources, 1)]
-    for shown in range(len(lines), -1, -1):
+    for shown in range(min(len(lines), at_most or len(lines)), -1, -1):
         body = lines[:shown]
         if shown < len(lines):
-            body.append(f"…and {len(lines) - shown} more sources.")
+            body.append(f"…and {len(lines) - shown} more: press **All sources**.")
         values = _pack(body)
         fields = [("Sources" if i == 0 else "Sources (continued)", v) for i, v in enumerate(values)]
         size = sum(len(name) + len(value) for name, value in fields)
@@ -123,10 +129,26 @@ def answer_embed(catalog: Catalog, answer: Answer, total: int = EMBED_TOTAL_LIMI
         footer += f" · Reviewed {answer.reviewed.isoformat()}"
     footer = _cut(footer, FOOTER_LIMIT)
     budget = total - len(title) - len(description) - len(footer)
-    for name, value in _source_fields(answer.sources, budget):
+    for name, value in _source_fields(answer.sources, budget, SHOWN_SOURCES):
         embed.add_field(name=name, value=value, inline=False)
     if footer:
         embed.set_footer(text=footer)
+    return embed
+
+
+def all_sources_embed(answer: Answer) -> discord.Embed:
+    """Every source of an answer, numbered as under the answer, for the All sources button."""
+    title = _cut(f"All sources: {answer.title or 'this answer'}", TITLE_LIMIT)
+    embed = discord.Embed(title=title, colour=NEUTRAL)
+    lines = [
+        f"{_source_line(number, source)} ({source.kind})"
+        for number, source in enumerate(answer.sources, 1)
+    ]
+    embed.description = _cut("\n".join(lines), DESCRIPTION_LIMIT)
+    embed.set_footer(
+        text="Primary sources (journals, labels, health agencies, guidelines, "
+        "patient organisations) are listed first."
+    )
     return embed
 
 

@@ -17,6 +17,8 @@ import discord
 from bot.core.answers import NOTE_STATUSES, Answer, AnswerService, Status
 from bot.core.catalog import Command
 from bot.discord_app.embeds import (
+    SHOWN_SOURCES,
+    all_sources_embed,
     answer_embed,
     answer_embeds,
     suggestion_content,
@@ -151,6 +153,40 @@ class SuggestionButton(
         client.record(interaction.guild_id, answer)  # type: ignore[attr-defined]
 
 
+class SourcesButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"sources:(?P<command>treatment|sideeffects|resistance):(?P<topic>[a-z0-9-]{1,80})",
+):
+    """Lists every source of an answer privately (the answer itself shows the first few)."""
+
+    def __init__(self, command: Command, topic_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="All sources",
+                style=discord.ButtonStyle.secondary,
+                emoji="📚",
+                custom_id=f"sources:{command.value}:{topic_id}",
+            )
+        )
+        self.command = command
+        self.topic_id = topic_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+    ) -> SourcesButton:
+        """Rebuild from a press (the template admits only real commands)."""
+        return cls(Command(match["command"]), match["topic"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Anyone may see the sources, privately: they hold no member data."""
+        responder: Responder = interaction.client.responder  # type: ignore[attr-defined]
+        answer = responder.service.ask(self.command, self.topic_id)
+        await interaction.response.send_message(
+            embed=all_sources_embed(answer), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
 def _finished(*items: discord.ui.Item) -> discord.ui.View:
     """A view that only carries components: stopped, so discord.py keeps nothing for it."""
     view = discord.ui.View(timeout=None)
@@ -191,6 +227,13 @@ class Responder:
             embed = self._embeds[key] = answer_embed(self.service.catalog, answer)
         return embed
 
+    def _view_for(self, answer: Answer, public: bool) -> discord.ui.View:
+        """Share (or Remove), and All sources when the answer has more than it shows."""
+        if answer.status is Status.ANSWER and answer.topic and len(answer.sources) > SHOWN_SOURCES:
+            first: discord.ui.Item = RemoveButton() if public else ShareButton()
+            return _finished(first, SourcesButton(answer.command, answer.topic))
+        return self._button_view(public)
+
     def _button_view(self, public: bool) -> discord.ui.View:
         # built on first use (a view needs the running loop), then shared by every reply
         if public:
@@ -216,7 +259,7 @@ class Responder:
             await interaction.response.send_message(
                 content=warning_content(answer),
                 embeds=self.embeds_for(answer),
-                view=self._button_view(public),
+                view=self._view_for(answer, public),
                 ephemeral=not public,
                 allowed_mentions=NO_MENTIONS,
             )
