@@ -129,3 +129,15 @@ def test_the_bundled_content_follows_its_policy() -> None:
     assert (BUNDLED_CONTENT / "source_policy.yaml").is_file()
     kinds = {source.kind for source in catalog.sources.values()}
     assert SourceKind.JOURNAL in kinds and SourceKind.LABEL in kinds
+
+
+def test_every_snippet_sign_and_note_of_the_bundled_content_cites_a_primary_source() -> None:
+    from bot.content_dir import BUNDLED_CONTENT
+
+    catalog = load_catalog(BUNDLED_CONTENT)
+    cited = [(t.id, s.sources) for t in catalog.topics.values() for s in t.snippets.values()]
+    cited += [(sign.id, sign.sources) for sign in catalog.warning_signs]
+    cited += [(note.name, note.sources) for note in catalog.notes]
+    cited += [(i.id, i.sources) for i in catalog.interactions]
+    lacking = [name for name, ids in cited if not any(catalog.sources[i].primary for i in ids)]
+    assert lacking == []

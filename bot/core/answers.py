@@ -17,6 +17,7 @@ from bot.core.catalog import (
     Level,
     Note,
     NoteKind,
+    Source,
     Topic,
     WarningSign,
 )
@@ -322,8 +323,14 @@ class AnswerService:
         )
 
     def _sources(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
-        """The sources as cited, primary ones first (otherwise in the curator's order)."""
-        found = [self.catalog.sources[i] for i in ids]
+        """The sources as cited, primary ones first (otherwise in the curator's order).
+
+        Two ids that link to the same page (two claims from one label) are listed once.
+        """
+        links: dict[str, Source] = {}
+        for source in (self.catalog.sources[i] for i in ids):
+            links.setdefault(source.url, source)
+        found = list(links.values())
         return tuple(
             SourceRef(s.id, s.citation, s.url, s.kind.value, s.primary)
             for s in sorted(found, key=lambda source: not source.primary)
