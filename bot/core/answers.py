@@ -24,7 +24,7 @@ from bot.core.catalog import (
 from bot.core.cues import Question
 from bot.core.interactions import InteractionReader
 from bot.core.matcher import Match, Matcher
-from bot.core.normalize import normalise, printable
+from bot.core.normalize import MAX_QUERY_CHARS, normalise, printable
 from bot.core.warning_signs import SignReader
 
 COMMAND_HELP: dict[Command, str] = {
@@ -215,11 +215,12 @@ class AnswerService:
         cautions (shown before the answer), and for the topic it is about. `focus` (a condition
         id) ranks that condition's topics first among suggestions.
         """
-        normalised = normalise(query)
+        read = normalise(query, limit=READ_CHARS)
+        normalised = read[:MAX_QUERY_CHARS].rstrip()  # what normalise(query) gives, read once
         shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
-        question = Question(normalise(query, limit=READ_CHARS), self.matcher)
+        question = Question(read, self.matcher)
         interactions = self.interactions.fitting(question)
         match = self.matcher.match_normalised(command, normalised, focus)
         cautions: list[Note] = []
@@ -232,7 +233,7 @@ class AnswerService:
         if match.topic is not None:
             cautions += [
                 note
-                for note in self.matcher.named(normalised, typos=False)[1]
+                for note in question.exact_notes
                 if note.kind is NoteKind.MG_CAUTION and note not in cautions
             ]
         answer = self._answer_for_match(command, shown_query, match, question, interactions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.catalog import TopicName
+from bot.core.catalog import Note, TopicName
 from bot.core.matcher import Matcher
 from bot.core.phrases import Phrase, PhraseIndex
 
@@ -17,14 +17,23 @@ class Question:
         self.words = normalised.split()
         self._matcher = matcher
         self._exact: frozenset[str] | None = None
+        self._exact_notes: tuple[Note, ...] = ()
         self._with_typos: frozenset[str] | None = None
 
     @property
     def exact_topics(self) -> frozenset[str]:
         """Ids of the topics the question names by one of their names, spelled right."""
         if self._exact is None:
-            self._exact = frozenset(t.id for t in self._matcher.named(self.normalised, False)[0])
+            topics, notes = self._matcher.named(self.normalised, typos=False)
+            self._exact = frozenset(t.id for t in topics)
+            self._exact_notes = tuple(notes)
         return self._exact
+
+    @property
+    def exact_notes(self) -> tuple[Note, ...]:
+        """The notes (MG cautions, look-alikes) the question names, spelled right, in order."""
+        _ = self.exact_topics
+        return self._exact_notes
 
     def names_exactly(self, topic_id: str) -> bool:
         """Whether the question names the topic by one of its names, spelled right."""

@@ -169,25 +169,20 @@ def note_embed(note: NoteRef) -> discord.Embed:
     return embed
 
 
-def embed_size(embed: discord.Embed) -> int:
-    """Characters Discord counts towards its 6,000 limit for an embed."""
-    return len(embed)
-
-
 def answer_embeds(catalog: Catalog, answer: Answer) -> list[discord.Embed]:
     """The notes (first) and the answer's embed, together within Discord's 6,000 characters."""
     notes = [note_embed(note) for note in answer.notes[:3]]
-    used = sum(embed_size(e) for e in notes)
+    used = sum(len(e) for e in notes)
     main = answer_embed(catalog, answer, total=EMBED_TOTAL_LIMIT - used)
     # the answer keeps its text; notes are shortened (never below 300 characters), then dropped
     for note in reversed(notes):
-        over = used + embed_size(main) - EMBED_TOTAL_LIMIT
+        over = used + len(main) - EMBED_TOTAL_LIMIT
         text = note.description or ""
         if over > 0 and len(text) > MIN_NOTE_CHARS:
             note.description = _cut(text, max(MIN_NOTE_CHARS, len(text) - over))
-            used = sum(embed_size(e) for e in notes)
-    while notes and used + embed_size(main) > EMBED_TOTAL_LIMIT:
-        used -= embed_size(notes.pop())
+            used = sum(len(e) for e in notes)
+    while notes and used + len(main) > EMBED_TOTAL_LIMIT:
+        used -= len(notes.pop())
     return [*notes, main]
 
 
