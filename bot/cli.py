@@ -229,6 +229,11 @@ def _check(content_dir: Path, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _token_configured() -> bool:
+    """Whether DISCORD_TOKEN is set (the environment or ./.env): then no command means `run`."""
+    return bool(os.environ.get("DISCORD_TOKEN") or read_env_file(Path(".env")).get("DISCORD_TOKEN"))
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
@@ -241,12 +246,18 @@ def main(
     if args.action == "health":
         return _health(args.max_age, out)
     if args.action in ("reports", "stats", "backup"):
+        # reports and stats open the database with exclusive=False and backup reads it
+        # directly, so all three work beside the running bot (which holds the data folder)
         from bot.curators import run_curator_command
 
         return run_curator_command(args, out, err)
-    token_set = bool(
-        os.environ.get("DISCORD_TOKEN") or read_env_file(Path(".env")).get("DISCORD_TOKEN")
-    )
+    token_set = False
+    if args.action is None:
+        try:
+            token_set = _token_configured()
+        except SettingsError as error:  # .env unreadable: cannot tell bot from console
+            print(error, file=err)
+            return EXIT_USAGE
     if args.action in ("run", "sync") or (args.action is None and token_set):
         from bot.discord_app.main import run_discord
 

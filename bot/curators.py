@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.settings import Settings, SettingsError
 from bot.storage.base import StorageError
 from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
+from bot.terminal_text import printable
 
 
 async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out: TextIO) -> int:
@@ -39,10 +40,13 @@ async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out
         return 0
     if not reports:
         print("No open reports.", file=out)
-    for r in reports:
-        contact = f" (contact: {r.contact})" if r.contact else ""
-        print(f"#{r.id} {r.created:%Y-%m-%d} server {r.guild_id} [{r.topic}]{contact}", file=out)
-        print(f"    {r.text}", file=out)
+    for r in reports:  # members wrote the text and their names: no control characters raw
+        contact = f" (contact: {printable(r.contact)})" if r.contact else ""
+        print(
+            f"#{r.id} {r.created:%Y-%m-%d} server {r.guild_id} [{printable(r.topic)}]{contact}",
+            file=out,
+        )
+        print(f"    {printable(r.text)}", file=out)
     return 0
 
 
@@ -55,17 +59,17 @@ async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) 
     print(f"All servers, last {stats.days} days", file=out)
     print("Top topics:", file=out)
     for topic, count in stats.topics or [("(none yet)", 0)]:
-        print(f"  {count:>6}  {topic}", file=out)
+        print(f"  {count:>6}  {printable(topic)}", file=out)
     print("Top unanswered questions:", file=out)
     for query, count in stats.unanswered or [("(none)", 0)]:
-        print(f"  {count:>6}  {query}", file=out)
+        print(f"  {count:>6}  {printable(query)}", file=out)
     return 0
 
 
 async def _run(args: argparse.Namespace, out: TextIO) -> int:
     settings = Settings.load(content_dir=args.content_dir)
     storage = SqliteStorage.in_data_dir(settings.data_dir)
-    await storage.open()
+    await storage.open(exclusive=False)  # works beside the running bot, which holds the lock
     try:
         if args.action == "reports":
             return await _reports(storage, args.close, args.json, out)

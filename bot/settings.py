@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
 
 from bot.content_dir import resolve_content_dir
+
+API_BASE_EXAMPLE = "https://discord.com/api/v10"
+"""Shown when DISCORD_API_BASE is malformed."""
+GATEWAY_URL_EXAMPLE = "wss://gateway.discord.gg"
+"""Shown when DISCORD_GATEWAY_URL is malformed."""
+
+_TOKEN_HELP = (
+    "copy it again from the Discord developer portal (your application > Bot > Reset Token) "
+    "and paste it as one line, with nothing before or after it, in .env or the environment."
+)
 
 
 class SettingsError(ValueError):
@@ -15,20 +29,62 @@ class SettingsError(ValueError):
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines (comments, blank lines, `export` and quotes allowed)."""
-    values: dict[str, str] = {}
+    """The KEY=VALUE settings of a `.env` file ({} if there is none), parsed by python-dotenv.
+
+    Comments (also after a value: `KEY=value # note`), blank lines, `export` and quotes are
+    allowed; values are taken literally (no `${VAR}` expansion); a key without `=` is ignored.
+    SettingsError if the file cannot be read.
+    """
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
+    try:
+        parsed = dotenv_values(path, interpolate=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise SettingsError(f"Cannot read {path} ({reason}). Fix or remove it.") from None
+    return {key: value for key, value in parsed.items() if value is not None}
+
+
+def _is_control(character: str) -> bool:
+    """A line break, tab, or an invisible control or formatting character (e.g. zero width)."""
+    return unicodedata.category(character).startswith("C") or character in "\u2028\u2029"
+
+
+def _check_token(token: str) -> None:
+    """SettingsError if the token cannot be a Discord token; never shows the token."""
+    if any(_is_control(character) for character in token):
+        raise SettingsError(
+            f"DISCORD_TOKEN contains a line break or control character; {_TOKEN_HELP}"
+        )
+    if any(character.isspace() for character in token):
+        raise SettingsError(f"DISCORD_TOKEN contains a space; {_TOKEN_HELP}")
+    if not token.isascii():
+        raise SettingsError(
+            "DISCORD_TOKEN contains a character a Discord token never has (such as a curly "
+            f"quote); {_TOKEN_HELP}"
+        )
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...], example: str) -> str | None:
+    """A URL setting checked for its scheme and host; None if unset."""
+    value = raw.strip()
+    if not value:
+        return None
+    starts = " or ".join(f"{scheme}://" for scheme in schemes)
+    problem = SettingsError(
+        f"{name} must be a URL that starts with {starts} followed by a host name, "
+        f"e.g. {name}={example}"
+    )
+    if any(_is_control(character) or character.isspace() for character in value):
+        raise problem
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise problem from None
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise problem
+    return value
 
 
 def _int_list(name: str, raw: str) -> tuple[int, ...]:
@@ -58,7 +114,11 @@ class Settings:
         env_file: Path | None = Path(".env"),
         content_dir: str | None = None,
     ) -> Settings:
-        """Read settings; the environment wins over `.env`. The token may be empty here."""
+        """Read settings; the environment wins over `.env`. The token may be empty here.
+
+        The token is checked by require_token(); malformed numbers, levels or URLs raise
+        SettingsError here.
+        """
         values = read_env_file(env_file) if env_file else {}
         values.update(os.environ if environ is None else environ)
         shard_count = values.get("SHARD_COUNT", "").strip()
@@ -77,17 +137,34 @@ class Settings:
             content_dir=resolve_content_dir(content_dir or values.get("BOT_CONTENT_DIR")),
             data_dir=Path(values.get("BOT_DATA_DIR", "").strip() or "data").expanduser(),
             log_level=level,
-            api_base=values.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
-            gateway_url=values.get("DISCORD_GATEWAY_URL", "").strip() or None,
+            api_base=(
+                _url(
+                    "DISCORD_API_BASE",
+                    values.get("DISCORD_API_BASE", "").strip().rstrip("/"),
+                    ("http", "https"),
+                    API_BASE_EXAMPLE,
+                )
+            ),
+            gateway_url=_url(
+                "DISCORD_GATEWAY_URL",
+                values.get("DISCORD_GATEWAY_URL", ""),
+                ("ws", "wss"),
+                GATEWAY_URL_EXAMPLE,
+            ),
             shard_count=count,
             shard_ids=ids,
         )
 
     def require_token(self) -> str:
-        """The token, or a SettingsError that says how to provide one."""
+        """The token, or a SettingsError that says how to provide or fix it (never showing it).
+
+        Refused: no token, or one with a line break, control character, space or non-ASCII
+        character inside (these would otherwise fail deep in the HTTP library).
+        """
         if not self.token:
             raise SettingsError(
                 "DISCORD_TOKEN is not set. Put DISCORD_TOKEN=... in .env or the environment "
                 "(Discord developer portal > your application > Bot > Reset Token)."
             )
+        _check_token(self.token)
         return self.token

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT
+from bot.storage.sqlite import SqliteStorage
+from bot.terminal_text import printable
 from tests.conftest import TREATMENT, write_content
 from tests.helpers import run_cli
 
@@ -154,3 +157,81 @@ def test_bundled_content_is_the_default(python: str) -> None:
     assert BUNDLED_CONTENT.is_dir()
     result = bot(python, "topics")
     assert result.returncode == 0 and "sps" in result.stdout
+
+
+# Curators' tools beside the running bot, and member text on the terminal
+
+
+async def test_reports_stats_and_backup_work_while_the_bot_holds_the_data_folder(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    running_bot = SqliteStorage.in_data_dir(data_dir)
+    await running_bot.open()  # exclusive, as `python -m bot run` opens it
+    try:
+        report = await running_bot.add_report(1, "ivig", "Unclear kidney wording")
+        await running_bot.count(1, date.today(), "sps")
+        env = {"BOT_DATA_DIR": str(data_dir)}
+
+        listed = run_cli("reports", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert "[ivig]" in listed.stdout
+        stats = run_cli("stats", "--json", env=env)
+        assert stats.returncode == 0, stats.stderr
+        assert json.loads(stats.stdout)["topics"] == [["sps", 1]]
+        copy = tmp_path / "copy.sqlite3"
+        backup = run_cli("backup", str(copy), env=env)
+        assert backup.returncode == 0 and copy.is_file(), backup.stderr
+        closed = run_cli("reports", "--close", str(report.id), env=env)
+        assert closed.returncode == 0, closed.stderr
+        assert await running_bot.reports() == []
+
+        second_bot = run_cli(
+            "run",
+            env={**env, "DISCORD_TOKEN": "x", "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10"},
+        )
+        assert second_bot.returncode == 2
+        assert f"Another copy of the bot is using {data_dir}" in second_bot.stderr
+        assert "Traceback" not in second_bot.stderr
+    finally:
+        await running_bot.close()
+
+
+FORGED = "\x1b[2J\rFAKE LINE\nreport #99"
+
+
+async def test_reports_and_stats_print_no_control_characters(tmp_path: Path) -> None:
+    store = SqliteStorage.in_data_dir(tmp_path)
+    await store.open()
+    await store.add_report(1, "ivig", FORGED, contact="Jane\x1b]0;owned\x07 (42)")
+    await store.count(1, date.today(), None, "lupus\x1b[31m\r\nreport #98 \u202eevil")
+    await store.close()
+    env = {"BOT_DATA_DIR": str(tmp_path)}
+
+    listed = run_cli("reports", env=env)
+    stats = run_cli("stats", env=env)
+    for result in (listed, stats):
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\r" not in result.stdout
+        assert "\u202e" not in result.stdout
+        lines = result.stdout.splitlines()
+        assert not any(line.lstrip().startswith(("FAKE LINE", "report #9")) for line in lines)
+    assert "    \\x1b[2J\\rFAKE LINE\\nreport #99" in listed.stdout.splitlines()
+    assert "(contact: Jane\\x1b]0;owned\\x07 (42))" in listed.stdout
+    assert "lupus\\x1b[31m\\r\\nreport #98 \\u202eevil" in stats.stdout
+
+    as_json = run_cli("reports", "--json", env=env)  # JSON escapes on its own: exact text
+    assert json.loads(as_json.stdout)[0]["text"] == FORGED
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain text, émoji 🙂", "plain text, émoji 🙂"),
+        ("a\nb\rc\td", "a\\nb\\rc\\td"),
+        ("\x1b[2J\x00\x7f\x9b", "\\x1b[2J\\x00\\x7f\\x9b"),
+        ("\u2028\u202e\u2066", "\\u2028\\u202e\\u2066"),
+    ],
+)
+def test_printable_shows_control_characters_as_escapes(text: str, shown: str) -> None:
+    assert printable(text) == shown

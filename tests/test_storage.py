@@ -121,7 +121,8 @@ def test_implements_the_protocol_exactly() -> None:
         for name, value in vars(Storage).items()
         if inspect.isfunction(value) and not name.startswith("_")
     ]
-    assert len(methods) == 12
+    assert len(methods) == 13
+    assert "purge_expired" in methods
     for name in methods:
         expected, actual = getattr(Storage, name), getattr(SqliteStorage, name)
         assert inspect.signature(actual) == inspect.signature(expected), name
@@ -146,11 +147,11 @@ async def test_new_file_is_created_and_migrated_to_latest(db_path: Path) -> None
     assert db_path.is_file()
     assert stat.S_IMODE(db_path.stat().st_mode) & 0o077 == 0  # health data: owner only
     with connect(db_path) as connection:
-        assert schema_version(connection) == LATEST_VERSION == 2
+        assert schema_version(connection) == LATEST_VERSION == 3
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         versions = [v for (v,) in connection.execute("SELECT version FROM schema_version")]
-        assert versions == [1, 2]
-        assert "status" in columns(connection, "reports")
+        assert versions == [1, 2, 3]
+        assert {"status", "closed"} <= set(columns(connection, "reports"))
     assert tables(db_path) >= {"schema_version", "guild_settings", "reports", "question_counts"}
 
 
@@ -185,8 +186,8 @@ async def test_migrates_from_the_previous_version_keeping_data(db_path: Path) ->
     finally:
         await store.close()
     with connect(db_path) as connection:
-        assert schema_version(connection) == 2
-        assert "status" in columns(connection, "reports")
+        assert schema_version(connection) == LATEST_VERSION
+        assert {"status", "closed"} <= set(columns(connection, "reports"))
 
 
 async def test_opening_again_is_idempotent(db_path: Path) -> None:
@@ -202,7 +203,10 @@ async def test_opening_again_is_idempotent(db_path: Path) -> None:
         assert (await store.stats(GUILD_A)).topics == [("mg/treatment", 1)]
         await store.close()
     with connect(db_path) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+        assert (
+            connection.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
+            == LATEST_VERSION
+        )
 
 
 async def test_a_newer_schema_version_is_refused(db_path: Path) -> None:
@@ -341,8 +345,8 @@ async def test_all_database_work_runs_on_one_worker_thread(
     threads: list[tuple[int, str]] = []
     real_connect = sqlite_module._connect
 
-    def traced_connect(path: Path) -> sqlite3.Connection:
-        connection = real_connect(path)
+    def traced_connect(path: Path, timeout: float) -> sqlite3.Connection:
+        connection = real_connect(path, timeout)
         connection.set_trace_callback(
             lambda _sql: threads.append((threading.get_ident(), threading.current_thread().name))
         )
@@ -456,7 +460,10 @@ async def test_report_flow(storage: SqliteStorage) -> None:
     assert await storage.close_report(999) is False  # no such report
     assert [r.id for r in await storage.reports()] == [first.id, third.id]
     closed = await storage.reports("closed")
-    assert [(r.id, r.status, r.contact) for r in closed] == [(second.id, "closed", "Sam#0001 (42)")]
+    assert [(r.id, r.status, r.contact) for r in closed] == [(second.id, "closed", None)]
+    assert closed[0].closed is not None and closed[0].closed.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - closed[0].closed) < timedelta(minutes=1)
+    assert all(r.closed is None for r in await storage.reports())
 
 
 # Counting, stats and purging

@@ -1,7 +1,8 @@
 """The storage interface the bot talks to; SQLite implements it, a server database could too.
 
 Nothing here links a member to a question: counts carry no user id, name or message id, and a
-report names its reporter only when they ticked "you may contact me".
+report names its reporter only when they ticked "you may contact me", and only until the report
+is closed. Nothing is kept for ever: see the retention periods below.
 """
 
 from __future__ import annotations
@@ -13,12 +14,36 @@ from typing import Protocol
 
 RETENTION_DAYS = 90
 """Question counts older than this are purged automatically."""
+REPORT_CLOSED_DAYS = 30
+"""A closed report is deleted this many days after it was closed.
+
+Its contact details go at once, when it is closed; the rest stays this long so curators can
+look back at what they fixed.
+"""
+REPORT_OPEN_DAYS = 365
+"""An open report is deleted this many days after it was made: nobody handled it in a year."""
 STATS_DAYS = 30
 """The window /stats shows."""
 
 
 class StorageError(Exception):
     """The database cannot be opened, migrated or written; the message says what to do."""
+
+
+class StorageInUse(StorageError):
+    """Another bot process already uses this database (one data folder, one bot)."""
+
+
+class StorageBusy(StorageError):
+    """A call did not finish in time (the file is locked or the disk slow); retrying may work."""
+
+
+class StorageCorrupt(StorageError):
+    """The database file is damaged or not a database: restore a backup or move it away.
+
+    Unlike StorageBusy, retrying does not help; the bot cannot store anything until an operator
+    acts on the message.
+    """
 
 
 class Visibility(StrEnum):
@@ -54,8 +79,10 @@ class Report:
     text: str
     created: datetime
     contact: str | None = None
-    """The reporter's name and id, only if they agreed to be contacted."""
+    """The reporter's name and id, only if they agreed to be contacted; cleared on closing."""
     status: str = "open"
+    closed: datetime | None = None
+    """When the report was closed (None while open); it is deleted REPORT_CLOSED_DAYS later."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +97,12 @@ class Stats:
 class Storage(Protocol):
     """What the bot needs from a database. All methods are coroutines and never block the loop."""
 
-    async def open(self) -> None:
-        """Open (creating or migrating as needed); StorageError when that is impossible."""
+    async def open(self, *, exclusive: bool = True) -> None:
+        """Open (creating or migrating as needed); StorageError when that is impossible.
+
+        `exclusive` (the bot): StorageInUse if another process already opened it exclusively.
+        Tools that only look (or make small changes) beside a running bot pass False.
+        """
 
     async def close(self) -> None:
         """Flush and close."""
@@ -94,7 +125,7 @@ class Storage(Protocol):
         """Reports across all servers, oldest first."""
 
     async def close_report(self, report_id: int) -> bool:
-        """Mark a report done; False if there is no such open report."""
+        """Mark a report done and forget its contact; False if there is no such open report."""
 
     async def count(
         self, guild_id: int, day: date, topic: str | None, unanswered: str | None = None
@@ -106,6 +137,13 @@ class Storage(Protocol):
 
     async def purge(self, before: date) -> int:
         """Delete counts dated before `before`; return how many rows went."""
+
+    async def purge_expired(self) -> int:
+        """Delete everything past its retention period; return how many rows went.
+
+        Counts older than RETENTION_DAYS, reports closed more than REPORT_CLOSED_DAYS ago and
+        open reports made more than REPORT_OPEN_DAYS ago.
+        """
 
     async def forget_guild(self, guild_id: int) -> None:
         """Delete everything about a server: settings, reports, counts."""

@@ -1,8 +1,17 @@
 """The SQLite storage adapter: one file, WAL mode, forward migrations, all work on one thread.
 
 Privacy: no table has a column for a member's id, name or message id, except `reports.contact`,
-which is filled only when the reporter agreed to be contacted. Deleted rows are overwritten on
-disk (`secure_delete`), and a new database file is readable by its owner only.
+which is filled only when the reporter agreed to be contacted and cleared when the report is
+closed. Deleted rows are overwritten on disk (`secure_delete`), and after every deletion the
+write-ahead log is checkpointed and truncated, so deleted data does not linger in the -wal file
+either. A new database file is readable by its owner only.
+
+One data folder, one bot: open() takes an exclusive lock on a `.lock` file beside the database
+(`bot.lock` for `bot.sqlite3`), so a second bot on the same folder stops with StorageInUse
+instead of silently diverging. Tools that only look beside a running bot open it with
+`exclusive=False`.
+
+Every call is time-boxed (`call_timeout`): StorageBusy instead of a hang on a locked file.
 """
 
 from __future__ import annotations
@@ -20,14 +29,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.storage.base import (
+    REPORT_CLOSED_DAYS,
+    REPORT_OPEN_DAYS,
     RETENTION_DAYS,
     STATS_DAYS,
     GuildSettings,
     Report,
     Stats,
+    StorageBusy,
+    StorageCorrupt,
     StorageError,
+    StorageInUse,
     Visibility,
 )
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not a POSIX system: no lock, a warning instead
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("bot.storage")
 
@@ -38,6 +57,20 @@ DB_FILE_NAME = "bot.sqlite3"
 
 THREAD_NAME_PREFIX = "sqlite-storage"
 """The name of the one worker thread that owns the connection."""
+
+LOCK_SUFFIX = ".lock"
+"""The lock file is the database's name with this suffix (`bot.lock` beside `bot.sqlite3`)."""
+
+DEFAULT_CALL_TIMEOUT = 2.0
+"""Seconds a storage call may take before it raises StorageBusy."""
+
+CHECKPOINT_WAIT_MS = 250
+"""How long a checkpoint after a deletion waits for other programs' reads to finish."""
+
+BUSY_MESSAGE = (
+    "The database is busy (locked by another program or a slow disk); try again in a moment."
+)
+"""The message of StorageBusy when a call runs out of time."""
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # Version 1: the initial schema.
@@ -85,6 +118,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Version 2: reports get a status, so handled ones can be closed.
     ("ALTER TABLE reports ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",),
+    # Version 3: when a report was closed, so it can be deleted REPORT_CLOSED_DAYS later.
+    # Reports closed before this version forget their contact now, and their time starts now
+    # (in the same fixed text format as every other timestamp, so text order is time order).
+    (
+        "ALTER TABLE reports ADD COLUMN closed TEXT",
+        """
+        UPDATE reports
+        SET contact = NULL, closed = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'
+        WHERE status <> 'open'
+        """,
+    ),
 )
 """Migration steps in order: step n (counted from 1) brings a database to schema version n."""
 
@@ -137,27 +181,86 @@ def migrate(connection: sqlite3.Connection, target: int | None = None) -> int:
     return target
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), usable by this thread only."""
-    return sqlite3.connect(path, isolation_level=None, timeout=5.0)
+def _connect(path: Path, timeout: float = DEFAULT_CALL_TIMEOUT) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable by this thread only.
+
+    `timeout` is how long a statement waits for another program's lock before failing.
+    """
+    return sqlite3.connect(path, isolation_level=None, timeout=timeout)
+
+
+def _error_name(exc: sqlite3.Error) -> str:
+    return getattr(exc, "sqlite_errorname", "") or ""
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return _error_name(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+        "database is locked" in str(exc).lower()
+    )
+
+
+def _is_corrupt(exc: sqlite3.Error) -> bool:
+    return _error_name(exc).startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (
+        "not a database" in str(exc).lower()
+    )
+
+
+def _error_class(exc: sqlite3.Error) -> type[StorageError]:
+    """StorageCorrupt, StorageBusy or plain StorageError, for what went wrong."""
+    if _is_corrupt(exc):
+        return StorageCorrupt
+    if _is_busy(exc):
+        return StorageBusy
+    return StorageError
+
+
+def _error(path: Path, exc: sqlite3.Error) -> StorageError:
+    """The StorageError (of the right kind) with a plain message for an SQLite error."""
+    return _error_class(exc)(_explain(path, exc))
+
+
+def in_use_message(data_dir: Path, pid: int | None) -> str:
+    """What StorageInUse says: who holds the data folder, and the two ways out."""
+    holder = f"pid {pid}" if pid is not None else "pid unknown"
+    return (
+        f"Another copy of the bot is using {data_dir} ({holder}). Stop it, or give each copy "
+        "its own BOT_DATA_DIR; several processes need a shared database (not available yet)."
+    )
+
+
+def _read_pid(descriptor: int) -> int | None:
+    """The pid the lock's holder wrote into the lock file, if it is there yet."""
+    try:
+        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _unlock(descriptor: int | None) -> None:
+    """Release the lock taken by SqliteStorage._lock (closing the file releases it)."""
+    if descriptor is not None:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     """A plain message for an SQLite error: what went wrong with which file, and what to do."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
+    name = _error_name(exc)
     text = str(exc)
-    lowered = text.lower()
-    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in lowered:
+    if _is_corrupt(exc):
         return (
-            f"{path} is not a usable SQLite database ({text}). Restore it from a backup, or move "
-            "it away so the bot starts a new, empty one."
+            f"{path} is not a usable SQLite database ({text}). Stop the bot, then either restore "
+            f"it from a backup (one made with `python -m bot backup FILE`: copy FILE to {path} "
+            f"and delete any {path.name}-wal and {path.name}-shm beside it), or move the damaged "
+            "file away so the bot starts a new, empty one."
         )
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return (
             f"Cannot open or write {path} ({text}). Check that its directory exists and that the "
             "bot's user may write to the file, the directory and the -wal and -shm files beside it."
         )
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+    if _is_busy(exc):
         return (
             f"{path} is locked by another program ({text}). Stop any other copy of the bot using "
             "it and try again."
@@ -165,6 +268,22 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if name.startswith("SQLITE_FULL"):
         return f"Cannot write {path}: the disk is full ({text}). Free some space and try again."
     return f"Database error with {path}: {text}."
+
+
+def _utc_now() -> datetime:
+    """The current time in UTC (the default `now` clock)."""
+    return datetime.now(UTC)
+
+
+def _as_time(moment: datetime) -> str:
+    """A moment as the ISO text stored in `created` and `closed` (UTC, microseconds).
+
+    Every timestamp is written in this one fixed format, so comparing the text compares times.
+    A naive datetime counts as UTC.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _as_day(day: date) -> str:
@@ -213,8 +332,11 @@ def _settings_from_row(row: Sequence[Any]) -> GuildSettings:
     )
 
 
+_REPORT_COLUMNS = "id, guild_id, topic, text, created, contact, status, closed"
+
+
 def _report_from_row(row: Sequence[Any]) -> Report:
-    report_id, guild_id, topic, text, created, contact, status = row
+    report_id, guild_id, topic, text, created, contact, status, closed = row
     return Report(
         id=report_id,
         guild_id=guild_id,
@@ -223,42 +345,80 @@ def _report_from_row(row: Sequence[Any]) -> Report:
         created=datetime.fromisoformat(created),
         contact=contact,
         status=status,
+        closed=datetime.fromisoformat(closed) if closed else None,
     )
 
 
 class SqliteStorage:
     """Storage in one SQLite file; every query runs on a single worker thread, off the loop."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = _utc_now,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    ) -> None:
+        """Storage in the file `path`.
+
+        `clock` gives today's date (question counts, stats), `now` the current moment (report
+        times; a naive datetime counts as UTC). `call_timeout` is how many seconds a call may
+        take before it raises StorageBusy; it is also how long SQLite waits for a lock.
+        """
+        if not call_timeout > 0:
+            raise ValueError(f"call_timeout must be more than 0 seconds, not {call_timeout}")
         self.path = Path(path)
         self._clock = clock
+        self._now = now
+        self._call_timeout = float(call_timeout)
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         """Created, used and closed only by the worker thread."""
+        self._lock_descriptor: int | None = None
+        """The open lock file while this object holds the data folder (exclusive open)."""
+        self._scrub_pending = False
+        """A checkpoint after a deletion could not finish; retried after the next call."""
         self._settings: dict[int, GuildSettings] = {}
         """Written only by the worker thread, after the database write succeeded."""
 
     @classmethod
     def in_data_dir(
-        cls, data_dir: Path, *, clock: Callable[[], date] = date.today
+        cls,
+        data_dir: Path,
+        *,
+        clock: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = _utc_now,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> SqliteStorage:
         """Storage in `data_dir`/bot.sqlite3; open() creates the directory if it is missing."""
-        return cls(Path(data_dir) / DB_FILE_NAME, clock=clock)
+        return cls(Path(data_dir) / DB_FILE_NAME, clock=clock, now=now, call_timeout=call_timeout)
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file an exclusive open() holds: `bot.lock` beside `bot.sqlite3`."""
+        return self.path.with_name(self.path.stem + LOCK_SUFFIX)
 
     # Life cycle
 
-    async def open(self) -> None:
+    async def open(self, *, exclusive: bool = True) -> None:
         """Open (creating or migrating as needed); StorageError when that is impossible.
 
-        Also deletes question counts older than RETENTION_DAYS and loads every server's
-        settings into memory. Does nothing if already open.
+        With `exclusive` (the bot), first lock the data folder: StorageInUse if another
+        process holds it; the lock is held until close(). Curators' tools used beside the
+        running bot (`python -m bot reports`, `stats`) pass False and take no lock.
+
+        Also deletes what is past its retention period (see purge_expired) and loads every
+        server's settings into memory. Does nothing if already open.
         """
         if self._executor is not None:
             return
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME_PREFIX)
         self._executor = executor
         try:
-            await asyncio.get_running_loop().run_in_executor(executor, self._open_in_worker)
+            await asyncio.get_running_loop().run_in_executor(
+                executor, self._open_in_worker, exclusive
+            )
         except BaseException:
             self._executor = None
             executor.shutdown(wait=False)
@@ -335,14 +495,14 @@ class SqliteStorage:
         self, guild_id: int, topic: str, text: str, contact: str | None = None
     ) -> Report:
         """Store a report and return it with its id."""
-        created = datetime.now(UTC)
+        created = datetime.fromisoformat(_as_time(self._now()))
         contact = contact or None
 
         def job(connection: sqlite3.Connection) -> Report:
             cursor = connection.execute(
                 "INSERT INTO reports (guild_id, topic, text, created, contact) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (guild_id, topic, text, created.isoformat(timespec="microseconds"), contact),
+                (guild_id, topic, text, _as_time(created), contact),
             )
             assert cursor.lastrowid is not None
             return Report(cursor.lastrowid, guild_id, topic, text, created, contact)
@@ -354,8 +514,7 @@ class SqliteStorage:
 
         def job(connection: sqlite3.Connection) -> list[Report]:
             rows = connection.execute(
-                "SELECT id, guild_id, topic, text, created, contact, status FROM reports "
-                "WHERE status = ? ORDER BY created, id",
+                f"SELECT {_REPORT_COLUMNS} FROM reports WHERE status = ? ORDER BY created, id",
                 (status,),
             ).fetchall()
             return [_report_from_row(row) for row in rows]
@@ -363,14 +522,22 @@ class SqliteStorage:
         return await self._run(job)
 
     async def close_report(self, report_id: int) -> bool:
-        """Mark a report done; False if there is no such open report."""
+        """Mark a report done and forget its contact; False if there is no such open report.
+
+        The closing time is recorded: the report is deleted REPORT_CLOSED_DAYS later.
+        """
+        closed = _as_time(self._now())
 
         def job(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
-                "UPDATE reports SET status = 'closed' WHERE id = ? AND status = 'open'",
-                (report_id,),
+                "UPDATE reports SET status = 'closed', contact = NULL, closed = ? "
+                "WHERE id = ? AND status = 'open'",
+                (closed, report_id),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            self._scrub(connection)
+            return True
 
         return await self._run(job)
 
@@ -438,11 +605,25 @@ class SqliteStorage:
     async def purge(self, before: date) -> int:
         """Delete counts dated before `before`; return how many rows went."""
         cutoff = _as_day(before)
-        return await self._run(lambda connection: self._purge(connection, cutoff))
+
+        def job(connection: sqlite3.Connection) -> int:
+            removed = connection.execute(
+                "DELETE FROM question_counts WHERE day < ?", (cutoff,)
+            ).rowcount
+            if removed:
+                self._scrub(connection)
+            return removed
+
+        return await self._run(job)
 
     async def purge_expired(self) -> int:
-        """Delete counts older than RETENTION_DAYS days (from the clock); return how many went."""
-        return await self._run(lambda connection: self._purge(connection, self._retention_cutoff()))
+        """Delete everything past its retention period; return how many rows went.
+
+        Counts dated more than RETENTION_DAYS days before today (from `clock`), reports closed
+        more than REPORT_CLOSED_DAYS days ago and open reports made more than REPORT_OPEN_DAYS
+        days ago (from `now`). open() runs this too.
+        """
+        return await self._run(self._purge_expired)
 
     async def forget_guild(self, guild_id: int) -> None:
         """Delete everything about a server: settings, reports, counts."""
@@ -458,6 +639,7 @@ class SqliteStorage:
                     connection.execute("ROLLBACK")
                 raise
             self._settings.pop(guild_id, None)
+            self._scrub(connection)
 
         await self._run(job)
 
@@ -471,28 +653,122 @@ class SqliteStorage:
         return f"The database {self.path} is not open: open() it first (or again after close())."
 
     async def _run(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run `job` with the connection on the worker thread and await its result."""
+        """Run `job` with the connection on the worker thread and await its result.
+
+        StorageBusy if it takes longer than `call_timeout` seconds. A job still waiting in the
+        queue then never runs; one already running finishes (SQLite gives up waiting for a lock
+        after the same time).
+        """
         self._require_open()
         assert self._executor is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._in_worker, job)
+        future = loop.run_in_executor(self._executor, self._in_worker, job)
+        try:
+            return await asyncio.wait_for(future, self._call_timeout)
+        except TimeoutError:
+            if not future.cancelled():  # the job itself raised TimeoutError
+                raise
+            raise StorageBusy(BUSY_MESSAGE) from None
 
     def _in_worker(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
         connection = self._connection
         if connection is None:
             raise StorageError(self._not_open_message())
         try:
-            return job(connection)
+            result = job(connection)
         except sqlite3.Error as exc:
-            raise StorageError(_explain(self.path, exc)) from exc
+            if _is_busy(exc):
+                raise StorageBusy(BUSY_MESSAGE) from exc
+            raise _error(self.path, exc) from exc
+        if self._scrub_pending:
+            self._scrub(connection, wait_ms=0)
+        return result
 
-    def _retention_cutoff(self) -> str:
-        return _as_day(self._clock() - timedelta(days=RETENTION_DAYS))
+    def _purge_expired(self, connection: sqlite3.Connection) -> int:
+        """Delete expired counts and reports in one transaction; return how many rows went."""
+        counts_cutoff = _as_day(self._clock() - timedelta(days=RETENTION_DAYS))
+        now = self._now()
+        closed_cutoff = _as_time(now - timedelta(days=REPORT_CLOSED_DAYS))
+        open_cutoff = _as_time(now - timedelta(days=REPORT_OPEN_DAYS))
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            removed = connection.execute(
+                "DELETE FROM question_counts WHERE day < ?", (counts_cutoff,)
+            ).rowcount
+            removed += connection.execute(
+                "DELETE FROM reports WHERE (closed IS NOT NULL AND closed < ?) "
+                "OR (closed IS NULL AND created < ?)",
+                (closed_cutoff, open_cutoff),
+            ).rowcount
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        if removed:
+            self._scrub(connection)
+        return removed
 
-    @staticmethod
-    def _purge(connection: sqlite3.Connection, cutoff: str) -> int:
-        cursor = connection.execute("DELETE FROM question_counts WHERE day < ?", (cutoff,))
-        return cursor.rowcount
+    def _scrub(self, connection: sqlite3.Connection, wait_ms: int = CHECKPOINT_WAIT_MS) -> None:
+        """Copy the log into the file and truncate it, so deleted data leaves the disk.
+
+        `secure_delete` zeroes deleted rows in the database pages, but the write-ahead log
+        still holds the pages as they were until a checkpoint. If another program is reading,
+        the checkpoint cannot finish: it is retried after the next call and at close().
+        """
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {int(self._call_timeout * 1000)}")
+            reason = "another program is reading the database"
+        except sqlite3.Error as exc:
+            busy, reason = 1, f"checkpoint failed ({_error_name(exc) or 'error'})"
+        if busy and not self._scrub_pending:
+            log.warning(
+                "%s: %s; deleted data stays in the write-ahead log until a later checkpoint",
+                self.path,
+                reason,
+            )
+        self._scrub_pending = bool(busy)
+
+    def _lock(self) -> int | None:
+        """Lock the data folder for this process; StorageInUse if another one holds it.
+
+        Returns the open lock file (the lock lasts until it is closed), or None where file
+        locks are unavailable. The holder's pid is written into the file for the message.
+        """
+        path = self.lock_path
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot create the lock file {path} ({exc.strerror or exc}). Check that the "
+                "bot's user may write to that directory."
+            ) from None
+        if fcntl is None:  # pragma: no cover - not POSIX
+            log.warning("%s: file locks are unavailable; not checking for another bot", path)
+            os.close(descriptor)
+            return None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(descriptor)
+            os.close(descriptor)
+            raise StorageInUse(in_use_message(self.path.parent, holder)) from None
+        except OSError as exc:  # e.g. a network file system without locks
+            log.warning(
+                "%s: cannot lock (%s); not checking for another bot", path, exc.strerror or exc
+            )
+            os.close(descriptor)
+            return None
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # only the message of a second copy loses the pid
+        return descriptor
 
     def _prepare_file(self) -> None:
         """Create the directory and (private to its owner) an empty file if they are missing."""
@@ -520,18 +796,24 @@ class SqliteStorage:
             ) from None
         os.close(descriptor)
 
-    def _open_in_worker(self) -> None:
+    def _open_in_worker(self, exclusive: bool) -> None:
         self._prepare_file()
+        lock = self._lock() if exclusive else None
         try:
-            connection = _connect(self.path)
-        except sqlite3.Error as exc:
-            raise StorageError(_explain(self.path, exc)) from None
-        try:
-            settings = self._set_up(connection)
+            try:
+                connection = _connect(self.path, self._call_timeout)
+            except sqlite3.Error as exc:
+                raise _error(self.path, exc) from None
+            try:
+                settings = self._set_up(connection)
+            except BaseException:
+                connection.close()
+                raise
         except BaseException:
-            connection.close()
+            _unlock(lock)
             raise
         self._connection = connection
+        self._lock_descriptor = lock
         self._settings = settings
 
     def _set_up(self, connection: sqlite3.Connection) -> dict[int, GuildSettings]:
@@ -561,7 +843,7 @@ class SqliteStorage:
             if str(mode).lower() != "wal":
                 log.warning("%s: WAL mode unavailable, using journal mode %s", path, mode)
         except sqlite3.Error as exc:
-            raise StorageError(_explain(path, exc)) from None
+            raise _error(path, exc) from None
         try:
             migrate(connection)
         except sqlite3.Error as exc:
@@ -569,28 +851,34 @@ class SqliteStorage:
                 reached = f"version {schema_version(connection)}"
             except sqlite3.Error:
                 reached = "an unknown version"
-            raise StorageError(
+            raise _error_class(exc)(
                 f"Could not upgrade {path} from schema version {version} to {LATEST_VERSION}; "
                 f"it was left at {reached}. {_explain(path, exc)}"
             ) from None
         try:
-            purged = self._purge(connection, self._retention_cutoff())
+            if version < LATEST_VERSION:
+                self._scrub(connection)  # an upgrade may have cleared contacts
+            purged = self._purge_expired(connection)
             rows = connection.execute(
                 "SELECT guild_id, emergency_text, visibility, focus, report_channel_id "
                 "FROM guild_settings"
             ).fetchall()
         except sqlite3.Error as exc:
-            raise StorageError(_explain(path, exc)) from None
+            raise _error(path, exc) from None
         if purged:
-            log.info(
-                "%s: purged %d question counts older than %d days", path, purged, RETENTION_DAYS
-            )
+            log.info("%s: purged %d expired row(s)", path, purged)
         return {row[0]: _settings_from_row(row) for row in rows}
 
     def _close_in_worker(self) -> None:
         connection, self._connection = self._connection, None
+        lock, self._lock_descriptor = self._lock_descriptor, None
         self._settings = {}
-        if connection is not None:
-            with contextlib.suppress(sqlite3.Error):  # only a query planner hint
-                connection.execute("PRAGMA optimize")
-            connection.close()
+        try:
+            if connection is not None:
+                if self._scrub_pending:
+                    self._scrub(connection)
+                with contextlib.suppress(sqlite3.Error):  # only a query planner hint
+                    connection.execute("PRAGMA optimize")
+                connection.close()
+        finally:
+            _unlock(lock)
