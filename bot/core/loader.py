@@ -32,10 +32,17 @@ from bot.core.catalog import (
     TopicName,
     WarningSign,
 )
+from bot.core.content_files import (
+    ContentFileError,
+    exists,
+    list_folder,
+    read_content_file,
+    resolve_folder,
+)
 from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
 from bot.core.source_policy import IDENTIFIERS, SourcePolicy, link_for
-from bot.core.yaml_reader import LineMap, YamlSyntaxError, read_yaml
+from bot.core.yaml_reader import LineMap
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
@@ -49,6 +56,13 @@ MAX_SNIPPET_CHARS = 4096
 """Discord's limit for an embed description: a snippet must fit one embed."""
 MAX_TITLE_CHARS = 200
 MAX_ALIAS_CHARS = 100
+"""The longest alias: what a member types, never a sentence."""
+MAX_ALIASES_PER_TOPIC = 200
+"""The most aliases one topic may list (the bundled maximum is about 50)."""
+MAX_FILE_BYTES = 512 * 1024
+"""The largest YAML file read, judged by its size on disk before reading (bundled: 32 KB)."""
+MAX_TOPIC_FILES = 20_000
+"""The most files topics/ may hold: room for 10,000 topics and more, not for a runaway folder."""
 
 TOPIC_KEYS = ("id", "kind", "title", "aliases", "used_for", "warning_signs", "snippets")
 SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
@@ -121,8 +135,9 @@ def _suggest_key(key: str, allowed: Iterable[str]) -> str:
 class _Checker:
     """Collects problems while turning raw YAML data into catalogue objects."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, real_root: Path) -> None:
         self.root = root
+        self.real_root = real_root
         self.problems: list[Problem] = []
         self.today = date.today()
 
@@ -144,13 +159,16 @@ class _Checker:
         self.problems.append(Problem(file, line, topic, field, message))
 
     def read(self, path: Path) -> Any:
+        """The data in `path`; None only once a problem with the file has been added."""
         try:
-            return read_yaml(path)
-        except YamlSyntaxError as error:
+            return read_content_file(path, self.real_root, MAX_FILE_BYTES)
+        except ContentFileError as error:
             self.add(self.name(path), error.message, line=error.line)
-        except OSError as error:
-            self.add(self.name(path), f"cannot read file: {error.strerror}")
-        return None
+            return None
+
+    def failed_files(self) -> set[str]:
+        """The files that have at least one problem so far."""
+        return {problem.file for problem in self.problems}
 
     def unknown_keys(
         self, file: str, mapping: LineMap, allowed: tuple[str, ...], topic: str | None, prefix: str
@@ -294,7 +312,7 @@ class _Checker:
 def _load_disclaimers(checker: _Checker, root: Path) -> dict[str, Disclaimer]:
     path = root / "disclaimers.yaml"
     file = checker.name(path)
-    if not path.is_file():
+    if not exists(path):
         checker.add(file, "file is missing")
         return {}
     data = checker.read(path)
@@ -329,10 +347,12 @@ def _load_disclaimers(checker: _Checker, root: Path) -> dict[str, Disclaimer]:
 def _load_policy(checker: _Checker, root: Path) -> SourcePolicy:
     """content/source_policy.yaml: refused hosts with reasons, and the primary kinds."""
     path = root / POLICY_FILE
-    if not path.is_file():
+    if not exists(path):
         return SourcePolicy()
     file = checker.name(path)
     data = checker.read(path)
+    if data is None:
+        return SourcePolicy()
     if not isinstance(data, LineMap):
         checker.add(file, "must be a mapping with refused_hosts: [...] (and primary_kinds)")
         return SourcePolicy()
@@ -375,7 +395,7 @@ def _load_policy(checker: _Checker, root: Path) -> SourcePolicy:
 def _load_sources(checker: _Checker, root: Path, policy: SourcePolicy) -> dict[str, Source]:
     path = root / "sources.yaml"
     file = checker.name(path)
-    if not path.is_file():
+    if not exists(path):
         checker.add(file, "file is missing")
         return {}
     data = checker.read(path)
@@ -459,7 +479,7 @@ def _check_primary(
 def _load_notes(
     checker: _Checker, path: Path, kind: NoteKind, sources: dict[str, Source]
 ) -> tuple[Note, ...]:
-    if not path.is_file():
+    if not exists(path):
         return ()
     file = checker.name(path)
     data = checker.read(path)
@@ -500,8 +520,6 @@ def _load_topic(
     file = checker.name(path)
     data = checker.read(path)
     if data is None:
-        if path.stat().st_size == 0:
-            checker.add(file, "file is empty")
         return None
     if not isinstance(data, LineMap):
         checker.add(file, "a topic file must be a mapping (id:, kind:, title:, ...)")
@@ -534,6 +552,14 @@ def _load_topic(
 
     title = checker.text(file, data, "title", topic_id, "title", limit=MAX_TITLE_CHARS)
     aliases = checker.text_list(file, data, "aliases", topic_id, "aliases")
+    if len(aliases) > MAX_ALIASES_PER_TOPIC:
+        checker.add(
+            file,
+            f"{len(aliases)} aliases, more than the {MAX_ALIASES_PER_TOPIC} allowed for one topic",
+            topic=topic_id,
+            field="aliases",
+            line=_line(data, "aliases"),
+        )
     for alias in aliases:
         if len(alias) > MAX_ALIAS_CHARS:
             checker.add(
@@ -757,22 +783,23 @@ def _load_general_signs(
     checker: _Checker, root: Path, sources: dict[str, Source]
 ) -> list[_RawSign]:
     path = root / GENERAL_SIGNS_FILE
-    if not path.is_file():
+    if not exists(path):
         return []
     file = checker.name(path)
     data = checker.read(path)
     if data is None:
-        checker.add(file, "file is empty")
         return []
     return _load_signs(checker, file, data, None, None, sources)
 
 
 def _load_calm(checker: _Checker, root: Path) -> CalmQuestions | None:
     path = root / CALM_FILE
-    if not path.is_file():
+    if not exists(path):
         return None
     file = checker.name(path)
     data = checker.read(path)
+    if data is None:
+        return None
     if not isinstance(data, LineMap):
         checker.add(file, "must be a mapping with openers: [...] and happening_now: [...]")
         return None
@@ -791,10 +818,12 @@ def _load_interactions(
     checker: _Checker, root: Path, sources: dict[str, Source], topic_ids: set[str]
 ) -> tuple[Interaction, ...]:
     path = root / INTERACTIONS_FILE
-    if not path.is_file():
+    if not exists(path):
         return ()
     file = checker.name(path)
     data = checker.read(path)
+    if data is None:
+        return ()
     if not isinstance(data, list) or not data:
         checker.add(
             file, "must be a non-empty list of entries (- id: ..., between: ..., note: ...)"
@@ -967,7 +996,7 @@ def _check_across_topics(
                 )
         for condition in topic.used_for:
             if condition in unreadable:
-                continue  # its file already has an error; do not report twice
+                continue  # its file did not load and has a problem; do not report twice
             target = ids.get(condition)
             if target is None or target.kind is not Kind.CONDITION:
                 checker.add(
@@ -978,12 +1007,44 @@ def _check_across_topics(
                 )
 
 
+def _topic_paths(checker: _Checker, root: Path) -> list[Path]:
+    """The topic files to load: every *.yaml entry of topics/, whatever it turns out to be."""
+    topics_dir = root / "topics"
+    file = checker.name(topics_dir)
+    try:
+        paths = list_folder(topics_dir, checker.real_root, TOPIC_SUFFIXES)
+    except ContentFileError as error:
+        checker.add(file, error.message)
+        return []
+    if not paths:
+        checker.add(file, "no topic files (*.yaml) found")
+    elif len(paths) > MAX_TOPIC_FILES:
+        checker.add(file, f"{len(paths)} topic files, more than the {MAX_TOPIC_FILES} allowed")
+        return []
+    return paths
+
+
 def load_catalog(content_dir: Path | str) -> Catalog:
-    """Load and validate `content_dir`; raise ContentError listing every problem found."""
+    """Load and validate `content_dir`; raise ContentError listing every problem found.
+
+    Nothing else escapes: a folder or file that cannot be read is a problem like any other.
+    """
     root = Path(content_dir)
-    checker = _Checker(root)
-    if not root.is_dir():
-        raise ContentError([Problem(str(root), None, None, None, "content folder not found")])
+    try:
+        real_root = resolve_folder(root)
+    except ContentFileError as error:
+        raise ContentError([Problem(str(root), None, None, None, error.message)]) from None
+    checker = _Checker(root, real_root)
+    try:
+        return _load_all(checker, root)
+    except OSError as error:  # a safety net: each read above reports its own errors
+        where = Path(error.filename) if isinstance(error.filename, str) else root
+        checker.add(checker.name(where), f"cannot read: {error.strerror or error}")
+        raise ContentError(checker.problems) from None
+
+
+def _load_all(checker: _Checker, root: Path) -> Catalog:
+    """Everything in `root`, checked; raise ContentError if `checker` found any problem."""
     disclaimers = _load_disclaimers(checker, root)
     policy = _load_policy(checker, root)
     sources = _load_sources(checker, root, policy)
@@ -992,14 +1053,7 @@ def load_catalog(content_dir: Path | str) -> Catalog:
         for name, kind in NOTE_FILES.items()
         for note in _load_notes(checker, root / name, kind, sources)
     )
-    topics_dir = root / "topics"
-    paths = (
-        sorted(p for p in topics_dir.glob("*") if p.suffix in TOPIC_SUFFIXES and p.is_file())
-        if topics_dir.is_dir()
-        else []
-    )
-    if not paths:
-        checker.add(checker.name(topics_dir), "no topic files (*.yaml) found")
+    paths = _topic_paths(checker, root)
     raw_topics = [
         raw
         for raw in (_load_topic(checker, path, sources, disclaimers) for path in paths)
@@ -1012,7 +1066,10 @@ def load_catalog(content_dir: Path | str) -> Catalog:
                 raw.file, f"id also used by {seen[raw.topic.id]}", topic=raw.topic.id, field="id"
             )
         seen.setdefault(raw.topic.id, raw.file)
-    unreadable = {p.stem for p in paths} - {raw.topic.id for raw in raw_topics}
+    failed = checker.failed_files()
+    unreadable = {p.stem for p in paths if checker.name(p) in failed} - {
+        raw.topic.id for raw in raw_topics
+    }
     _check_across_topics(checker, raw_topics, unreadable, notes)
     topic_ids = {raw.topic.id for raw in raw_topics}
     general = _load_general_signs(checker, root, sources)

@@ -1,18 +1,39 @@
-"""Safe YAML reading that keeps line numbers, rejects duplicate keys and leaves dates as text."""
+"""Safe YAML reading that keeps line numbers, rejects duplicate keys and leaves dates as text.
+
+Anchors and aliases (`&name`, `*name`) are refused while the document is composed, before
+anything is built from it: content never needs them, and a few lines of nested aliases (the
+"billion laughs") would otherwise expand to billions of values.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
 
-try:  # the C parser is several times faster; the Python one gives the same results
-    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
+ANCHORS_REFUSED = (
+    "YAML anchors and aliases (&name, *name) are not allowed in content; write the value out"
+)
+"""The message for a file that uses an anchor or an alias."""
+NESTED_TOO_DEEPLY = "values are nested too deeply (content needs only a few levels)"
+"""The message for a file whose lists and mappings nest deeper than Python can follow."""
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class YamlSyntaxError(Exception):
+    """A file that is not valid YAML, or uses YAML content may not; `line` is 1-based if known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 class LineMap(dict[Any, Any]):
@@ -22,15 +43,58 @@ class LineMap(dict[Any, Any]):
     lines: dict[Any, int]
 
 
-class _ContentLoader(_Base):  # type: ignore[misc,valid-type]
-    """SafeLoader with line tracking; it builds nothing but plain data, like `yaml.safe_load`."""
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """The pure-Python parser, for a PyYAML built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
 
 
-# Dates stay strings so a malformed one is reported as a content error, not a crash.
-_ContentLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+try:  # the C parser is several times faster; the Python one gives the same results
+    from yaml.cyaml import CParser as _Parser
+
+    _FastBase: type[yaml.SafeLoader] | None = yaml.CSafeLoader  # type: ignore[assignment]
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = _PyParser  # type: ignore[assignment,misc]
+    _FastBase = None
+
+_MAYBE_ANCHOR = re.compile(r"&(?<![0-9A-Za-z]&)(?!\s)")
+"""An `&` that could start an anchor. One inside a word (a URL's `?a=1&b=2`) or before a space
+(the phrase `double vision & worse*`) cannot, so text without a match has no anchor and hence
+no alias either (an alias must name an anchor)."""
+
+
+class _NoAnchorComposer(Composer):
+    """PyYAML's composer, refusing any anchor or alias event before a node is made of it.
+
+    The C parser's own composer cannot be hooked, so the Python one composes the C parser's
+    events. Text in which no anchor can start (`_MAYBE_ANCHOR`) skips it for the all-C loader.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlSyntaxError(ANCHORS_REFUSED, event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+class _ContentLoader(_NoAnchorComposer, _Parser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+    """SafeLoader with line tracking and no anchors; it builds nothing but plain data."""
+
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+
+class _FastLoader(_FastBase or _ContentLoader):  # type: ignore[misc]
+    """The C loader, all in C up to construction: for text in which no anchor can start."""
+
+
+_LOADERS: tuple[type[yaml.SafeLoader], ...] = (_ContentLoader, _FastLoader)
 
 
 def _construct_mapping(loader: _ContentLoader, node: yaml.MappingNode) -> LineMap:
@@ -55,26 +119,28 @@ def _construct_mapping(loader: _ContentLoader, node: yaml.MappingNode) -> LineMa
     return mapping
 
 
-_ContentLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+for _loader in _LOADERS:
+    # Dates stay strings so a malformed one is reported as a content error, not a crash.
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-class YamlSyntaxError(Exception):
-    """A file that is not valid YAML; `line` is 1-based when known."""
+def _load(text: str) -> Any:
+    if _MAYBE_ANCHOR.search(text) is None:
+        try:
+            return yaml.load(text, Loader=_FastLoader)
+        except yaml.YAMLError:
+            pass  # an alias names no anchor, or bad syntax: the careful loader says which
+    return yaml.load(text, Loader=_ContentLoader)
 
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
-
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file; raise YamlSyntaxError with a line number on bad syntax."""
+def parse_yaml(text: str) -> Any:
+    """Parse one YAML document; raise YamlSyntaxError (with a line when known) if refused."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise YamlSyntaxError(f"not UTF-8 text ({error.reason})", None) from None
-    try:
-        return yaml.load(text, Loader=_ContentLoader)
+        return _load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -85,3 +151,14 @@ def read_yaml(path: Path) -> Any:
         raise YamlSyntaxError(f"YAML syntax error: {message or error}", line) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {error}", None) from None
+    except RecursionError:
+        raise YamlSyntaxError(NESTED_TOO_DEEPLY, None) from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file; raise YamlSyntaxError with a line number on bad syntax."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise YamlSyntaxError(f"not UTF-8 text ({error.reason})", None) from None
+    return parse_yaml(text)
