@@ -1,9 +1,12 @@
 """A real health check: the running bot refreshes a heartbeat file; `health` checks it is fresh.
 
 The bot writes `BOT_DATA_DIR/heartbeat.json` every few seconds with the wall-clock time of the
-last gateway heartbeat ACK (the oldest across its shards) and how many shards are connected.
-`python -m bot health` exits 0 only if that ACK is recent and every shard is connected, so a
-hung process, a dead gateway connection or a stopped bot all read as unhealthy.
+last gateway heartbeat ACK (the oldest across its shards), how many of the shards this process
+runs are connected (SHARD_IDS, or all shards), and whether its database works. It is first
+written as soon as a shard is ready. `python -m bot health` exits 0 only if that ACK is recent
+and every shard of this process is connected, so a hung process, a dead gateway connection or a
+stopped bot all read as unhealthy. A bot without its database still answers, so it stays healthy,
+and the health line says plainly that storage is unavailable and why.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ class Heartbeat:
     """Wall-clock time (epoch seconds) of the oldest shard's last heartbeat ACK."""
     shards_ready: int
     shard_count: int
+    """The shards this process runs."""
     written: float
+    storage: str | None = None
+    """Why the database is unavailable, or None when it works."""
 
 
 def heartbeat_path(data_dir: Path) -> Path:
@@ -35,7 +41,14 @@ def heartbeat_path(data_dir: Path) -> Path:
     return data_dir / HEARTBEAT_FILE
 
 
-def write_heartbeat(path: Path, last_ack: float, shards_ready: int, shard_count: int) -> None:
+def write_heartbeat(
+    path: Path,
+    last_ack: float,
+    shards_ready: int,
+    shard_count: int,
+    *,
+    storage: str | None = None,
+) -> None:
     """Replace the heartbeat file atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -44,6 +57,7 @@ def write_heartbeat(path: Path, last_ack: float, shards_ready: int, shard_count:
         "shard_count": shard_count,
         "written": time.time(),
         "pid": os.getpid(),
+        "storage": storage,
     }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(payload), encoding="utf-8")
@@ -58,6 +72,7 @@ def read_heartbeat(path: Path) -> Heartbeat:
         shards_ready=int(data["shards_ready"]),
         shard_count=int(data["shard_count"]),
         written=float(data["written"]),
+        storage=str(data["storage"]) if data.get("storage") else None,
     )
 
 
@@ -80,4 +95,7 @@ def check_health(
         )
     if beat.shards_ready < max(1, beat.shard_count):
         return False, f"unhealthy: {beat.shards_ready} of {beat.shard_count} shard(s) connected"
-    return True, f"healthy: last ACK {age:.0f} s ago, {beat.shards_ready} shard(s) connected"
+    shards = f"last ACK {age:.0f} s ago, {beat.shards_ready} shard(s) connected"
+    if beat.storage:
+        return True, f"healthy but storage unavailable: {shards}; {beat.storage}"
+    return True, f"healthy: {shards}"

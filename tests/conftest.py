@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from bot.content_dir import BUNDLED_CONTENT
 from bot.core.answers import AnswerService
 from bot.core.catalog import Catalog
 from bot.core.loader import load_catalog
+from bot.storage.sqlite import SqliteStorage
+from tests.discord_standin import DiscordStandIn, serving_standin
 
 SOURCES = """\
 - id: SRC-ONE
@@ -117,3 +121,27 @@ def service(catalog: Catalog) -> AnswerService:
 def python() -> str:
     """The interpreter running the tests (the project's venv)."""
     return sys.executable
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandIn]:
+    """A local Discord stand-in with discord.py pointed at it (test modules may override)."""
+    async with serving_standin() as server:
+        yield server
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled content that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, target)
+    return target
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    """A real SQLite storage in a temporary data folder, open for the test."""
+    store = SqliteStorage(tmp_path / "data" / "bot.sqlite3")
+    await store.open()
+    yield store
+    await store.close()

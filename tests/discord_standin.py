@@ -66,6 +66,8 @@ IS_COMPONENTS_V2 = 1 << 15
 ALL_PERMISSIONS = str((1 << 51) - 1)
 DEFAULT_PERMISSIONS = "2248473465835073"  # a member with the usual text permissions
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+RESPONSE_DEADLINE = 3.0
+"""Discord's limit, in seconds, for the first reply to an interaction."""
 
 # Gateway opcodes.
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE, OP_VOICE_STATE = 0, 1, 2, 3, 4
@@ -180,6 +182,7 @@ class _Interaction:
     responded: bool = False
     original_id: str | None = None
     followups: list[str] = field(default_factory=list)
+    created: float = field(default_factory=time.monotonic)
 
 
 class _Snowflakes:
@@ -354,6 +357,10 @@ class DiscordStandIn:
         self.validate = validate
         self.ack_heartbeats = True
         """Set to False to stop answering heartbeats (a "zombie" connection)."""
+        self.response_deadline: float | None = RESPONSE_DEADLINE
+        """Seconds an interaction may wait for its first reply (Discord: 3); later is 10062."""
+        self.late_callbacks = 0
+        """First replies that came after the deadline (and were refused, as Discord does)."""
 
         self._snowflake = _Snowflakes()
         self.application_id: str = self._snowflake()
@@ -510,6 +517,24 @@ class DiscordStandIn:
             return None
 
         return await self.wait_for(find, timeout, f"a callback for interaction {interaction_id}")
+
+    async def wait_for_reply(self, interaction_id: str, timeout: float = 5.0) -> JSON:
+        """What the member finally sees: the callback body, or for a deferred reply
+        (type 5) ``{"type": 5, "data": message}`` once its first followup has filled it in."""
+        body = await self.wait_for_callback(interaction_id, timeout)
+        if body.get("type") != DEFERRED_CHANNEL_MESSAGE:
+            return body
+        interaction = self._interactions[str(interaction_id)]
+
+        def filled() -> JSON | None:
+            if not interaction.followups:
+                return None
+            return {
+                "type": DEFERRED_CHANNEL_MESSAGE,
+                "data": self._messages_by_id[interaction.followups[0]],
+            }
+
+        return await self.wait_for(filled, timeout, f"the reply to interaction {interaction_id}")
 
     async def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[RecordedMessage]:
         """Until at least ``count`` messages are recorded; returns ``messages``."""
@@ -1423,6 +1448,10 @@ class DiscordStandIn:
         data = body.get("data") or {}
         if interaction.responded:
             return _error(400, "Interaction has already been acknowledged.", 40060)
+        late = time.monotonic() - interaction.created
+        if self.response_deadline is not None and late > self.response_deadline:
+            self.late_callbacks += 1
+            return _error(404, "Unknown interaction", 10062)
         if callback_type not in CALLBACK_TYPES:
             return self._invalid([(("type",), "BASE_TYPE_CHOICES", "Invalid callback type")])
         if (interaction.type == AUTOCOMPLETE) != (callback_type == AUTOCOMPLETE_RESULT) or (

@@ -43,12 +43,6 @@ def settings_for(standin: DiscordStandIn, token: str = "stand-in-token") -> Sett
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
-    async with serving_standin() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(standin: DiscordStandIn) -> AsyncIterator[SupportBot]:
     support_bot = build_bot(settings_for(standin), guild_ready_timeout=0.1)
     async with running_bot(support_bot, standin) as running:

@@ -7,41 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.content_dir import BUNDLED_CONTENT
 from bot.discord_app.client import SupportBot, build_bot
 from bot.settings import Settings
 from bot.storage.base import Visibility
-from bot.storage.sqlite import SqliteStorage
-from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+from tests.discord_standin import DiscordStandIn, running_bot
 from tests.helpers import EPHEMERAL, buttons, eventually
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
-    async with serving_standin() as server:
-        yield server
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(BUNDLED_CONTENT, target)
-    return target
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    store = SqliteStorage(tmp_path / "data" / "bot.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture
@@ -59,7 +35,7 @@ async def bot(standin, storage, content_copy) -> AsyncIterator[SupportBot]:
 
 
 async def command(standin: DiscordStandIn, name: str, options=None, user=None) -> dict:
-    return await standin.wait_for_callback(await standin.send_command(name, options, user=user))
+    return await standin.wait_for_reply(await standin.send_command(name, options, user=user))
 
 
 async def subcommand(standin: DiscordStandIn, group: str, name: str, **values) -> dict:

@@ -15,13 +15,14 @@ from typing import Any
 import discord
 import yarl
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.core.answers import Answer, AnswerService, Status
 from bot.core.loader import ContentError, load_catalog
-from bot.core.normalize import normalise
+from bot.core.unanswered import storable
 from bot.discord_app.commands import AnswerCommands
 from bot.discord_app.moderation import Moderation
+from bot.discord_app.pacing import AnswerPace, ShareOnce, wait_message
 from bot.discord_app.replies import (
     NO_MENTIONS,
     RemoveButton,
@@ -32,13 +33,30 @@ from bot.discord_app.replies import (
 )
 from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
-from bot.storage.base import GuildSettings, Storage, StorageError
+from bot.storage.base import GuildSettings, Storage, StorageError, StorageInUse
 from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger("bot.discord")
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
+PURGE_EVERY_SECONDS = 24 * 3600.0
+"""How often expired counts and reports are deleted while the bot runs (also at start)."""
+RESTORE_HINT = (
+    "Answers still work. To bring back settings, reports and stats, stop the bot and restore "
+    "the last backup made by `python -m bot backup` over BOT_DATA_DIR/bot.sqlite3 (or move the "
+    "damaged file away to start empty), then start the bot again."
+)
+"""How an operator brings storage back; shown in the log, health, /stats and /report."""
+
+
+class StorageUnavailable(StorageError):
+    """The bot runs without its database; the message says why and how to restore it."""
+
+
+def build_service(content_dir: Path) -> AnswerService:
+    """Load, validate and index the content (slow for big folders: call it off the loop)."""
+    return AnswerService(load_catalog(content_dir))
 
 
 class StartupError(Exception):
@@ -62,8 +80,10 @@ class SupportBot(commands.AutoShardedBot):
         *,
         content_dir: Path | None = None,
         storage: Storage | None = None,
+        storage_problem: str | None = None,
         heartbeat_file: Path | None = None,
         heartbeat_every: float = 10.0,
+        purge_every: float = PURGE_EVERY_SECONDS,
         gateway_url: str | None = None,
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
@@ -84,10 +104,17 @@ class SupportBot(commands.AutoShardedBot):
         """Swapped whole by a reload, so an interaction sees the old content or the new."""
         self.content_dir = content_dir
         self.storage = storage
+        self.storage_problem = storage_problem
+        """Why the bot runs without its database (None when storage works or is not wanted)."""
         self.heartbeat_file = heartbeat_file
-        self.heartbeat_every = heartbeat_every
         self.gateway_override = gateway_url
+        self.pace = AnswerPace()
+        """Every answer path (commands and buttons) takes from this per-member allowance."""
+        self.shared = ShareOnce()
         self._background: set[asyncio.Task[Any]] = set()
+        self._reload_lock = asyncio.Lock()
+        self._heartbeat_loop = tasks.loop(seconds=heartbeat_every)(self._write_heartbeat)
+        self._purge_loop = tasks.loop(seconds=purge_every)(self._purge_expired)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
@@ -104,9 +131,9 @@ class SupportBot(commands.AutoShardedBot):
         await self.add_cog(AnswerCommands(self))
         await self.add_cog(Moderation(self))
         if self.storage is not None:
-            self.spawn(self._purge_daily())
+            self._purge_loop.start()
         if self.heartbeat_file is not None:
-            self.spawn(self._heartbeat_loop(self.heartbeat_file))
+            self._heartbeat_loop.start()
 
     @property
     def service(self) -> AnswerService:
@@ -114,9 +141,9 @@ class SupportBot(commands.AutoShardedBot):
         return self.responder.service
 
     def require_storage(self) -> Storage:
-        """The storage; moderator commands need it."""
+        """The storage; moderator commands need it. StorageUnavailable when there is none."""
         if self.storage is None:
-            raise RuntimeError("this bot runs without storage")
+            raise StorageUnavailable(self.storage_problem or "this bot runs without storage")
         return self.storage
 
     def guild_settings(self, guild_id: int | None) -> GuildSettings | None:
@@ -144,7 +171,7 @@ class SupportBot(commands.AutoShardedBot):
         today = datetime.now(UTC).date()
         guild = guild_id or 0
         if answer.status is Status.NO_MATCH:
-            unanswered = normalise(answer.query)
+            unanswered = storable(answer)
             if unanswered:
                 self.spawn(self.storage.count(guild, today, None, unanswered))
         elif answer.topic or answer.title:
@@ -152,16 +179,22 @@ class SupportBot(commands.AutoShardedBot):
             self.spawn(self.storage.count(guild, today, key))
 
     async def reload_content(self) -> list[str]:
-        """Re-read the content; swap it in whole, or keep serving the old and list the errors."""
+        """Re-read the content; swap it in whole, or keep serving the old and list the errors.
+
+        Loading and indexing run on a worker thread, so the gateway keeps its heartbeat. Reloads
+        run one at a time in the order they were asked for, so the newest request always
+        finishes last and its content is what is served.
+        """
         if self.content_dir is None:
             return ["this bot was started without a content folder to reload from"]
-        try:
-            catalog = await asyncio.to_thread(load_catalog, self.content_dir)
-        except ContentError as error:
-            log.warning("reload refused: %d content problem(s)", len(error.problems))
-            return [str(problem) for problem in error.problems]
-        self.responder = Responder(AnswerService(catalog))
-        log.info("content reloaded: %d topics", len(catalog.topics))
+        async with self._reload_lock:
+            try:
+                service = await asyncio.to_thread(build_service, self.content_dir)
+            except ContentError as error:
+                log.warning("reload refused: %d content problem(s)", len(error.problems))
+                return [str(problem) for problem in error.problems]
+            self.responder = Responder(service)
+        log.info("content reloaded: %d topics", len(service.catalog.topics))
         return []
 
     def gateway_status(self) -> tuple[float | None, int, int]:
@@ -181,21 +214,47 @@ class SupportBot(commands.AutoShardedBot):
             if last_ack is not None:
                 acks.append(time.time() - (time.perf_counter() - last_ack))
         oldest = min(acks) if acks and len(acks) == connected else None
-        return oldest, connected, self.shard_count or len(self.shards) or 1
+        return oldest, connected, self.own_shard_count()
 
-    async def _heartbeat_loop(self, path: Path) -> None:
-        while True:
-            last_ack, connected, total = self.gateway_status()
-            if last_ack is not None:
-                await asyncio.to_thread(write_heartbeat, path, last_ack, connected, total)
-            await asyncio.sleep(self.heartbeat_every)
+    def own_shard_count(self) -> int:
+        """How many shards this process runs (SHARD_IDS, or all of them without it)."""
+        if self.shard_ids:
+            return len(self.shard_ids)
+        return self.shard_count or len(self.shards) or 1
 
-    async def _purge_daily(self) -> None:
-        assert self.storage is not None
-        while True:
-            await asyncio.sleep(24 * 3600)
+    async def _write_heartbeat(self) -> None:
+        """Refresh the heartbeat file; a failed write is logged and retried on the next round."""
+        if self.heartbeat_file is None:
+            return
+        last_ack, connected, total = self.gateway_status()
+        if last_ack is None:
+            return
+        try:
+            await asyncio.to_thread(
+                write_heartbeat,
+                self.heartbeat_file,
+                last_ack,
+                connected,
+                total,
+                storage=self.storage_problem,
+            )
+        except Exception as error:  # a full disk must not stop the loop
+            log.error("could not write the heartbeat file: %s", type(error).__name__)
+
+    async def _purge_expired(self) -> None:
+        """Delete expired counts and reports; an error is logged and tried again next round."""
+        if self.storage is None:
+            return
+        try:
             removed = await self.storage.purge_expired()
-            log.info("purged %d expired count(s)", removed)
+        except Exception as error:  # a locked database must not stop the loop
+            log.error("purge failed, will retry: %s", error)
+            return
+        log.info("purged %d expired row(s)", removed)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Write the heartbeat as soon as a shard is ready, not a loop round later."""
+        await self._write_heartbeat()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left a server: delete that server's settings, reports and counts."""
@@ -205,6 +264,8 @@ class SupportBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Stop background work, then disconnect."""
+        self._heartbeat_loop.cancel()
+        self._purge_loop.cancel()
         for task in list(self._background):
             task.cancel()
         if self.heartbeat_file is not None:
@@ -219,10 +280,14 @@ class SupportBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Speak kindly and privately to the member; log the fault without their data."""
+        original = getattr(error, "original", error)
         if isinstance(error, app_commands.CommandOnCooldown):
+            message = wait_message(error.retry_after)
+        elif isinstance(original, StorageError):
+            log.error("storage unavailable in a command: %s", original)
             message = (
-                "You've asked several questions in a short time. Please wait "
-                f"{error.retry_after:.0f} seconds and ask again."
+                "Sorry, the bot's database is busy or unavailable right now, so this did not "
+                "work. Answers to questions still work; please try again in a moment."
             )
         else:
             command = interaction.command.name if interaction.command else "unknown"
@@ -249,6 +314,7 @@ def build_bot(
     storage: Storage | None = None,
     *,
     heartbeat_file: Path | None = None,
+    storage_problem: str | None = None,
     **options: Any,
 ) -> SupportBot:
     """Load the content and build the bot; StartupError when the content has problems."""
@@ -264,6 +330,7 @@ def build_bot(
         AnswerService(catalog),
         content_dir=settings.content_dir,
         storage=storage,
+        storage_problem=storage_problem,
         heartbeat_file=heartbeat_file,
         gateway_url=settings.gateway_url,
         shard_count=settings.shard_count,
@@ -287,12 +354,14 @@ async def _login(bot: SupportBot, token: str) -> None:
 async def run_bot(settings: Settings, **options: Any) -> None:
     """Connect and serve until SIGTERM or SIGINT, then close the connection cleanly."""
     token = settings.require_token()
-    storage = SqliteStorage.in_data_dir(settings.data_dir)
-    try:
-        await storage.open()
-    except StorageError as error:
-        raise StartupError(str(error)) from None
-    bot = build_bot(settings, storage, heartbeat_file=heartbeat_path(settings.data_dir), **options)
+    storage, problem = await open_storage(settings.data_dir)
+    bot = build_bot(
+        settings,
+        storage,
+        heartbeat_file=heartbeat_path(settings.data_dir),
+        storage_problem=problem,
+        **options,
+    )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -303,7 +372,26 @@ async def run_bot(settings: Settings, **options: Any) -> None:
     try:
         await _serve(bot, token, stopping)
     finally:
-        await storage.close()
+        if storage is not None:
+            await storage.close()
+
+
+async def open_storage(data_dir: Path) -> tuple[SqliteStorage | None, str | None]:
+    """Open the database, or run without one (saying why) when it is damaged or unreadable.
+
+    Answers need no database, so a broken file costs settings, reports and stats, never answers.
+    Another copy of the bot on the same folder is different: that refuses to start.
+    """
+    storage = SqliteStorage.in_data_dir(data_dir)
+    try:
+        await storage.open()
+    except StorageInUse as error:
+        raise StartupError(str(error)) from None
+    except StorageError as error:
+        problem = f"{error} {RESTORE_HINT}"
+        log.error("storage unavailable; running without it: %s", problem)
+        return None, problem
+    return storage, None
 
 
 async def _serve(bot: SupportBot, token: str, stopping: asyncio.Event) -> None:

@@ -20,39 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.discord")
 
-COOLDOWN_RATE = 5
-COOLDOWN_SECONDS = 30.0
 QUERY_MAX = 100
-
-
-class AnswerCooldown:
-    """At most 5 answers per 30 seconds per member, across all answer commands.
-
-    Member ids live here in memory only, for the length of the window; they are never logged
-    or stored, and never next to what was asked.
-    """
-
-    def __init__(self, rate: int = COOLDOWN_RATE, per: float = COOLDOWN_SECONDS) -> None:
-        self.rate = rate
-        self.per = per
-        self._buckets: dict[int, app_commands.Cooldown] = {}
-
-    def check(self, interaction: discord.Interaction) -> bool:
-        """Pass, or raise CommandOnCooldown with how long to wait."""
-        now = time.time()
-        if len(self._buckets) > 10_000:  # forget members whose window has passed
-            self._buckets = {
-                user: bucket
-                for user, bucket in self._buckets.items()
-                if bucket.get_tokens(now) < bucket.rate
-            }
-        bucket = self._buckets.setdefault(
-            interaction.user.id, app_commands.Cooldown(self.rate, self.per)
-        )
-        retry_after = bucket.update_rate_limit(now)
-        if retry_after:
-            raise app_commands.CommandOnCooldown(bucket, retry_after)
-        return True
 
 
 class AnswerCommands(commands.Cog):
@@ -60,17 +28,16 @@ class AnswerCommands(commands.Cog):
 
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
-        self.cooldown = AnswerCooldown()
 
     def _focus(self, interaction: discord.Interaction) -> str | None:
         settings = self.bot.guild_settings(interaction.guild_id)
         return settings.focus if settings else None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        """The shared cooldown applies to the answer commands, not /about or /topics."""
+        """The bot's answer pace applies to the answer commands, not /about or /topics."""
         command = interaction.command
         if command is not None and command.name in {c.value for c in Command}:
-            return self.cooldown.check(interaction)
+            return self.bot.pace.check(interaction)
         return True
 
     async def _answer(self, interaction: discord.Interaction, command: Command, query: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -13,8 +14,18 @@ from discord.ext import commands
 from bot.core.catalog import Command
 from bot.core.normalize import printable
 from bot.discord_app.embeds import CONTENT_LIMIT, DESCRIPTION_LIMIT, NEUTRAL, escape
+from bot.discord_app.pacing import PACE_RATE, PACE_SECONDS
 from bot.discord_app.replies import NO_MENTIONS
-from bot.storage.base import RETENTION_DAYS, STATS_DAYS, GuildSettings, Storage, Visibility
+from bot.storage.base import (
+    REPORT_CLOSED_DAYS,
+    REPORT_OPEN_DAYS,
+    RETENTION_DAYS,
+    STATS_DAYS,
+    GuildSettings,
+    Storage,
+    StorageError,
+    Visibility,
+)
 
 if TYPE_CHECKING:
     from bot.discord_app.client import SupportBot
@@ -23,18 +34,28 @@ log = logging.getLogger("bot.discord")
 
 MANAGE_SERVER = discord.Permissions(manage_guild=True)
 REPORT_MAX = 1000
+REPORT_POST_SECONDS = 10.0
+"""Longest wait for the moderators' channel (it may be rate-limited); the report is saved first."""
+STORAGE_DOWN = (
+    "The bot's database is unavailable right now, so {what}. Answers to questions still work. "
+    "The bot's operator has the details in its log and `python -m bot health`; restoring the "
+    "last backup brings settings, reports and stats back."
+)
 
 PRIVACY_TEXT = f"""\
 **What this bot keeps, and for how long**
 - **Your questions:** not stored with you. Answers are private to you unless you share them.
 - **Counts, for moderators:** for each server and day, how often each topic was answered and \
-how often a question found no answer (the question's words, tidied, without who asked). \
-They are deleted after {RETENTION_DAYS} days.
+how often a question found no answer (the question's words, tidied, with mentions, links and \
+numbers taken out, and without who asked). A question that raised a warning sign is never \
+kept. Counts are deleted after {RETENTION_DAYS} days.
 - **Mistake reports (`/report`):** the topic, your text, the date and the server. Your name is \
-kept only if you tick "you may contact me". Reports stay until curators close them.
+kept only if you tick "you may contact me", and only until the report is closed. A closed \
+report is deleted {REPORT_CLOSED_DAYS} days later; one never closed, after {REPORT_OPEN_DAYS} days.
 - **Server settings:** what moderators set with `/settings`.
-- **In memory only:** to pace answers (5 per 30 seconds), the bot remembers when you last \
-asked, for 30 seconds. Nothing about you is written to its logs.
+- **In memory only:** to pace answers ({PACE_RATE} per {PACE_SECONDS:.0f} seconds), the bot \
+remembers when you last asked, for {PACE_SECONDS:.0f} seconds. Nothing about you is written to \
+its logs.
 - **When the bot leaves a server,** that server's settings, reports and counts are deleted."""
 
 
@@ -89,9 +110,18 @@ class Moderation(commands.Cog):
         embed = _settings_embed(
             settings, self.bot.responder.service.catalog.emergency_notice, interaction.guild
         )
-        await interaction.response.send_message(
-            note, embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await _say(interaction, note, embed=embed)
+
+    async def _change(self, interaction: discord.Interaction, note: str, **changes: object) -> None:
+        """Defer (the database may be slow), apply `changes` (none: back to the defaults), show."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        storage = self._storage()
+        if changes:
+            settings = await storage.update_settings(interaction.guild_id, **changes)
+        else:
+            settings = await storage.reset_settings(interaction.guild_id)
+        await self._show(interaction, settings, note)
 
     @settings_group.command(name="show", description="Show this server's settings")
     async def settings_show(self, interaction: discord.Interaction) -> None:
@@ -102,9 +132,7 @@ class Moderation(commands.Cog):
     @settings_group.command(name="reset", description="Back to the defaults")
     async def settings_reset(self, interaction: discord.Interaction) -> None:
         """Forget every setting of this server."""
-        assert interaction.guild_id is not None
-        settings = await self._storage().reset_settings(interaction.guild_id)
-        await self._show(interaction, settings, "Settings reset to the defaults.")
+        await self._change(interaction, "Settings reset to the defaults.")
 
     @settings_group.command(
         name="emergency", description="The emergency notice for your country or language"
@@ -118,11 +146,11 @@ class Moderation(commands.Cog):
         text: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         """Set or clear the server's emergency notice."""
-        assert interaction.guild_id is not None
-        settings = await self._storage().update_settings(
-            interaction.guild_id, emergency_text=text.strip() if text else None
+        await self._change(
+            interaction,
+            "Emergency notice updated.",
+            emergency_text=text.strip() if text else None,
         )
-        await self._show(interaction, settings, "Emergency notice updated.")
 
     @settings_group.command(name="visibility", description="Who sees answers first")
     @app_commands.describe(mode="private: only the asker, who can share; public: everyone")
@@ -134,11 +162,7 @@ class Moderation(commands.Cog):
     )
     async def settings_visibility(self, interaction: discord.Interaction, mode: str) -> None:
         """Set the default visibility of answers."""
-        assert interaction.guild_id is not None
-        settings = await self._storage().update_settings(
-            interaction.guild_id, visibility=Visibility(mode)
-        )
-        await self._show(interaction, settings, "Answer visibility updated.")
+        await self._change(interaction, "Answer visibility updated.", visibility=Visibility(mode))
 
     @settings_group.command(
         name="focus", description="A condition whose topics come first in suggestions"
@@ -154,11 +178,9 @@ class Moderation(commands.Cog):
     )
     async def settings_focus(self, interaction: discord.Interaction, condition: str) -> None:
         """Set or clear the focus condition."""
-        assert interaction.guild_id is not None
-        settings = await self._storage().update_settings(
-            interaction.guild_id, focus=None if condition == "none" else condition
+        await self._change(
+            interaction, "Focus updated.", focus=None if condition == "none" else condition
         )
-        await self._show(interaction, settings, "Focus updated.")
 
     @settings_group.command(name="channel", description="Where mistake reports are posted")
     @app_commands.describe(channel="A moderators' channel; leave empty to stop posting reports")
@@ -166,11 +188,11 @@ class Moderation(commands.Cog):
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
         """Set or clear the moderator channel."""
-        assert interaction.guild_id is not None
-        settings = await self._storage().update_settings(
-            interaction.guild_id, report_channel_id=channel.id if channel else None
+        await self._change(
+            interaction,
+            "Moderator channel updated.",
+            report_channel_id=channel.id if channel else None,
         )
-        await self._show(interaction, settings, "Moderator channel updated.")
 
     @app_commands.command(name="report", description="Report a wrong, outdated or unclear answer")
     @app_commands.describe(
@@ -186,17 +208,29 @@ class Moderation(commands.Cog):
         what: app_commands.Range[str, 1, REPORT_MAX],
         contact: bool = False,
     ) -> None:
-        """Store a report (reporter only if they agree) and post it to the moderators."""
+        """Store a report (reporter only if they agree) and post it to the moderators.
+
+        Deferred first: the database or a rate-limited moderators' channel may take longer
+        than the three seconds Discord allows for a first reply.
+        """
         assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
         service = self.bot.responder.service
         label = service.ask(Command.TREATMENT, topic).topic or printable(topic)
         who = f"{interaction.user.name} ({interaction.user.id})" if contact else None
-        stored = await self._storage().add_report(interaction.guild_id, label, what.strip(), who)
+        try:
+            stored = await self._storage().add_report(
+                interaction.guild_id, label, what.strip(), who
+            )
+        except StorageError as error:
+            log.error("report not saved: %s", type(error).__name__)
+            await _say(interaction, STORAGE_DOWN.format(what="your report was not saved"))
+            return
         posted = await self._post_report(interaction.guild_id, stored.id, label, what, who)
         note = "Thank you: your report is saved for the curators."
         if posted is False:
             note += " (It could not be posted to the moderators' channel; they will still see it.)"
-        await interaction.response.send_message(note, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await _say(interaction, note)
 
     @report.autocomplete("topic")
     async def _report_topics(
@@ -225,9 +259,12 @@ class Moderation(commands.Cog):
             text=f"Contact: {who}" if who else "The reporter did not ask to be contacted."
         )
         try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
-        except (discord.HTTPException, AttributeError) as error:
+            async with asyncio.timeout(REPORT_POST_SECONDS):
+                channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(
+                    channel_id
+                )
+                await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
+        except (discord.HTTPException, AttributeError, TimeoutError) as error:
             log.warning("could not post report %s: %s", report_id, type(error).__name__)
             return False
         return True
@@ -238,7 +275,13 @@ class Moderation(commands.Cog):
     async def stats(self, interaction: discord.Interaction) -> None:
         """The last 30 days for this server, with no member data."""
         assert interaction.guild_id is not None
-        stats = await self._storage().stats(interaction.guild_id, STATS_DAYS)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            stats = await self._storage().stats(interaction.guild_id, STATS_DAYS)
+        except StorageError as error:
+            log.error("stats unavailable: %s", type(error).__name__)
+            await _say(interaction, STORAGE_DOWN.format(what="stats cannot be shown"))
+            return
         catalog = self.bot.responder.service.catalog
         embed = discord.Embed(title=f"Questions in the last {stats.days} days", colour=NEUTRAL)
 
@@ -251,9 +294,7 @@ class Moderation(commands.Cog):
         embed.add_field(name="Top topics", value=topics[:1024], inline=False)
         embed.add_field(name="Top unanswered questions", value=unanswered[:1024], inline=False)
         embed.set_footer(text="Counts only: no member names or ids are kept.")
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await _say(interaction, None, embed=embed)
 
     @app_commands.command(
         name="privacy", description="Exactly what this bot stores, and for how long"
@@ -298,3 +339,21 @@ class Moderation(commands.Cog):
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
+
+
+async def _say(interaction: discord.Interaction, content: str | None, **extra: object) -> None:
+    """Reply privately, as a follow-up when the reply was deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            content,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+            **extra,  # type: ignore[arg-type]
+        )
+    else:
+        await interaction.response.send_message(
+            content,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+            **extra,  # type: ignore[arg-type]
+        )

@@ -24,6 +24,7 @@ from bot.discord_app.embeds import (
     suggestion_content,
     warning_content,
 )
+from bot.discord_app.pacing import wait_message
 from bot.storage.base import GuildSettings, Visibility
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -48,6 +49,14 @@ async def asker_only(interaction: discord.Interaction) -> bool:
         return await _refuse(interaction, "Only the person who asked can use these buttons.")
     if discord.utils.utcnow() - message.created_at > INTERACTION_LIFETIME:
         return await _refuse(interaction, "This answer has expired. Ask again to get a fresh one.")
+    return True
+
+
+async def paced(interaction: discord.Interaction) -> bool:
+    """Let a button answer only within the member's pace, like the answer commands."""
+    wait = interaction.client.pace.retry_after(interaction.user.id)  # type: ignore[attr-defined]
+    if wait:
+        return await _refuse(interaction, wait_message(wait))
     return True
 
 
@@ -76,9 +85,15 @@ class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
         return await asker_only(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Mark the private copy as shared, then post the same content and embeds publicly."""
+        """Mark the private copy as shared, then post the same content and embeds publicly.
+
+        Each answer is posted once, however often (or however fast) the button is pressed.
+        """
         message = interaction.message
         assert message is not None
+        if not interaction.client.shared.first(message.id):  # type: ignore[attr-defined]
+            await _refuse(interaction, "This answer has already been shared in the channel.")
+            return
         await interaction.response.edit_message(view=_shared_view())
         await interaction.followup.send(
             content=message.content or None,
@@ -140,8 +155,8 @@ class SuggestionButton(
         return cls(Command(match["command"]), match["topic"])
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Only the asker, within the interaction's lifetime."""
-        return await asker_only(interaction)
+        """Only the asker, within the interaction's lifetime and their answer pace."""
+        return await asker_only(interaction) and await paced(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer as if the member had typed the topic."""
@@ -177,6 +192,10 @@ class SourcesButton(
     ) -> SourcesButton:
         """Rebuild from a press (the template admits only real commands)."""
         return cls(Command(match["command"]), match["topic"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Anyone, within their answer pace."""
+        return await paced(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Anyone may see the sources, privately: they hold no member data."""
