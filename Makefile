@@ -18,9 +18,10 @@ $(VENV)/.test: $(VENV)/.runtime
 run: $(VENV)/.runtime ## start the console (or the Discord bot once DISCORD_TOKEN is set)
 	$(PY) -m bot
 
-test: $(VENV)/.test ## lint, format check, content check and the test suite
+test: $(VENV)/.test ## lint, format check, type check, content check and the test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m bot check
 	$(PY) -m pytest -q
 
@@ -30,6 +31,7 @@ check: $(VENV)/.runtime ## validate content/
 lint: $(VENV)/.test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(VENV)/.test
 	$(PY) -m ruff format .

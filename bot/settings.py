@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from bot.content_dir import resolve_content_dir
+from bot.errors import BotError
 
 API_BASE_EXAMPLE = "https://discord.com/api/v10"
 """Shown when DISCORD_API_BASE is malformed."""
@@ -24,7 +25,7 @@ _TOKEN_HELP = (
 )
 
 
-class SettingsError(ValueError):
+class SettingsError(BotError, ValueError):
     """A setting that is missing or malformed; the message says which and how to fix it."""
 
 

@@ -26,6 +26,7 @@ from bot.core.interactions import InteractionReader
 from bot.core.matcher import Match, Matcher
 from bot.core.normalize import MAX_QUERY_CHARS, normalise, printable
 from bot.core.warning_signs import SignReader
+from bot.errors import BotError
 
 COMMAND_HELP: dict[Command, str] = {
     Command.TREATMENT: "treatment overview for a condition or a treatment",
@@ -34,7 +35,7 @@ COMMAND_HELP: dict[Command, str] = {
 }
 
 
-class UnknownCommandError(ValueError):
+class UnknownCommandError(BotError, ValueError):
     """A command name that is not one of the bot's commands."""
 
     def __init__(self, name: str) -> None:

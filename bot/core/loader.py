@@ -43,6 +43,7 @@ from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
 from bot.core.source_policy import IDENTIFIERS, SourcePolicy, link_for
 from bot.core.yaml_reader import LineMap
+from bot.errors import BotError
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
@@ -105,7 +106,7 @@ class Problem:
         return f"{where}:{context} {self.message}"
 
 
-class ContentError(Exception):
+class ContentError(BotError):
     """The content has problems; nothing from it may be served."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

@@ -31,6 +31,7 @@ from bot.discord_app.replies import (
     SourcesButton,
     SuggestionButton,
 )
+from bot.errors import BotError
 from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
 from bot.storage.base import GuildSettings, Storage, StorageError, StorageInUse
@@ -59,7 +60,7 @@ def build_service(content_dir: Path) -> AnswerService:
     return AnswerService(load_catalog(content_dir))
 
 
-class StartupError(Exception):
+class StartupError(BotError):
     """The bot cannot start; the message says why in plain words (never with the token)."""
 
 
@@ -97,7 +98,8 @@ class SupportBot(commands.AutoShardedBot):
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             shard_count=shard_count,
-            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            # discord.py takes None (its default: all shards) though its hint says list[int]
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
             **options,
         )
         self.responder = Responder(service)

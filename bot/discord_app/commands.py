@@ -33,7 +33,7 @@ class AnswerCommands(commands.Cog):
         settings = self.bot.guild_settings(interaction.guild_id)
         return settings.focus if settings else None
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """The bot's answer pace applies to the answer commands, not /about or /topics."""
         command = interaction.command
         if command is not None and command.name in {c.value for c in Command}:

@@ -341,19 +341,24 @@ class Moderation(commands.Cog):
             )
 
 
-async def _say(interaction: discord.Interaction, content: str | None, **extra: object) -> None:
+async def _say(
+    interaction: discord.Interaction,
+    content: str | None,
+    *,
+    embed: discord.Embed | None = None,
+) -> None:
     """Reply privately, as a follow-up when the reply was deferred."""
     if interaction.response.is_done():
         await interaction.followup.send(
-            content,
+            content or "",
+            embed=embed or discord.utils.MISSING,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
-            **extra,  # type: ignore[arg-type]
         )
     else:
         await interaction.response.send_message(
             content,
+            embed=embed or discord.utils.MISSING,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
-            **extra,  # type: ignore[arg-type]
         )

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from bot.errors import BotError
+
 RETENTION_DAYS = 90
 """Question counts older than this are purged automatically."""
 REPORT_CLOSED_DAYS = 30
@@ -26,8 +28,13 @@ STATS_DAYS = 30
 """The window /stats shows."""
 
 
-class StorageError(Exception):
+class StorageError(BotError):
     """The database cannot be opened, migrated or written; the message says what to do."""
+
+    member_message = (
+        "Sorry, the bot's database is busy or unavailable right now, so this did not work. "
+        "Answers to questions still work; please try again in a moment."
+    )
 
 
 class StorageInUse(StorageError):
