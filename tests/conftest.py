@@ -14,8 +14,10 @@ from bot.content_dir import BUNDLED_CONTENT
 from bot.core.answers import AnswerService
 from bot.core.catalog import Catalog
 from bot.core.loader import load_catalog
+from bot.discord_app.client import SupportBot, build_bot
+from bot.settings import Settings
 from bot.storage.sqlite import SqliteStorage
-from tests.discord_standin import DiscordStandIn, serving_standin
+from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
 
 SOURCES = """\
 - id: SRC-ONE
@@ -145,3 +147,20 @@ async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
     await store.open()
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def bot_with_storage(
+    standin: DiscordStandIn, storage: SqliteStorage, content_copy: Path
+) -> AsyncIterator[SupportBot]:
+    """The real bot with real storage and an editable content copy, running and synced."""
+    settings = Settings(
+        token="stand-in-token",
+        content_dir=content_copy,
+        api_base=standin.api_base,
+        gateway_url=standin.gateway_url,
+    )
+    support_bot = build_bot(settings, storage, guild_ready_timeout=0.1)
+    async with running_bot(support_bot, standin) as running:
+        await running.tree.sync()
+        yield running

@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 import yarl
-from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.core.answers import Answer, AnswerService, Status
@@ -22,7 +21,7 @@ from bot.core.loader import ContentError, load_catalog
 from bot.core.unanswered import storable
 from bot.discord_app.commands import AnswerCommands
 from bot.discord_app.moderation import Moderation
-from bot.discord_app.pacing import AnswerPace, ShareOnce, wait_message
+from bot.discord_app.pacing import AnswerPace, ShareOnce
 from bot.discord_app.replies import (
     NO_MENTIONS,
     RemoveButton,
@@ -31,6 +30,7 @@ from bot.discord_app.replies import (
     SourcesButton,
     SuggestionButton,
 )
+from bot.discord_app.tree import SupportTree
 from bot.errors import BotError
 from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
@@ -97,6 +97,7 @@ class SupportBot(commands.AutoShardedBot):
             help_command=None,
             intents=intents,
             allowed_mentions=NO_MENTIONS,
+            tree_cls=SupportTree,
             shard_count=shard_count,
             # discord.py takes None (its default: all shards) though its hint says list[int]
             shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
@@ -117,7 +118,6 @@ class SupportBot(commands.AutoShardedBot):
         self._reload_lock = asyncio.Lock()
         self._heartbeat_loop = tasks.loop(seconds=heartbeat_every)(self._write_heartbeat)
         self._purge_loop = tasks.loop(seconds=purge_every)(self._purge_expired)
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         """Register the commands (locally; `sync` pushes them to Discord on purpose)."""
@@ -277,38 +277,6 @@ class SupportBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         """Log readiness (no member data)."""
         log.info("ready: %d guild(s), %d shard(s)", len(self.guilds), self.shard_count or 1)
-
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Speak kindly and privately to the member; log the fault without their data."""
-        original = getattr(error, "original", error)
-        if isinstance(error, app_commands.CommandOnCooldown):
-            message = wait_message(error.retry_after)
-        elif isinstance(original, StorageError):
-            log.error("storage unavailable in a command: %s", original)
-            message = (
-                "Sorry, the bot's database is busy or unavailable right now, so this did not "
-                "work. Answers to questions still work; please try again in a moment."
-            )
-        else:
-            command = interaction.command.name if interaction.command else "unknown"
-            log.error(
-                "error in /%s: %s",
-                command,
-                type(error).__name__,
-                exc_info=(type(error), error, error.__traceback__),
-            )
-            message = "Sorry, something went wrong on our side. Please try again in a moment."
-        with contextlib.suppress(discord.HTTPException):
-            if interaction.response.is_done():
-                await interaction.followup.send(
-                    message, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
-            else:
-                await interaction.response.send_message(
-                    message, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
 
 
 def build_bot(

@@ -14,13 +14,12 @@ from bot.core.answers import AnswerService
 from bot.core.catalog import Command, Kind
 from bot.discord_app.embeds import FIELD_VALUE_LIMIT, NEUTRAL
 from bot.discord_app.replies import NO_MENTIONS
+from bot.discord_app.topic_option import topic_option
 
 if TYPE_CHECKING:
     from bot.discord_app.client import SupportBot
 
 log = logging.getLogger("bot.discord")
-
-QUERY_MAX = 100
 
 
 class AnswerCommands(commands.Cog):
@@ -28,10 +27,6 @@ class AnswerCommands(commands.Cog):
 
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
-
-    def _focus(self, interaction: discord.Interaction) -> str | None:
-        settings = self.bot.guild_settings(interaction.guild_id)
-        return settings.focus if settings else None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """The bot's answer pace applies to the answer commands, not /about or /topics."""
@@ -57,62 +52,41 @@ class AnswerCommands(commands.Cog):
             (time.perf_counter() - started) * 1000,
         )
 
-    async def _complete(
-        self, interaction: discord.Interaction, command: Command, current: str
-    ) -> list[app_commands.Choice[str]]:
-        service = self.bot.responder.service
-        return [
-            app_commands.Choice(name=label[:100], value=topic_id)
-            for label, topic_id in service.autocomplete(command, current, self._focus(interaction))
-        ]
-
     @app_commands.command(
         name="treatment", description="Treatment overview for SPS, AE or MG, or about a treatment"
     )
     @app_commands.describe(topic="A condition (SPS, AE, MG) or a treatment (e.g. IVIG, baclofen)")
     async def treatment(
-        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, QUERY_MAX]
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Transform[str, topic_option(Command.TREATMENT)],
     ) -> None:
         """Answer `/treatment topic:`."""
         await self._answer(interaction, Command.TREATMENT, topic)
-
-    @treatment.autocomplete("topic")
-    async def _treatment_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._complete(interaction, Command.TREATMENT, current)
 
     @app_commands.command(
         name="sideeffects", description="Side effects and warning signs of a treatment"
     )
     @app_commands.describe(treatment="A treatment or medicine, e.g. IVIG, Valium, Mestinon")
     async def sideeffects(
-        self, interaction: discord.Interaction, treatment: app_commands.Range[str, 1, QUERY_MAX]
+        self,
+        interaction: discord.Interaction,
+        treatment: app_commands.Transform[str, topic_option(Command.SIDEEFFECTS)],
     ) -> None:
         """Answer `/sideeffects treatment:`."""
         await self._answer(interaction, Command.SIDEEFFECTS, treatment)
-
-    @sideeffects.autocomplete("treatment")
-    async def _sideeffects_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._complete(interaction, Command.SIDEEFFECTS, current)
 
     @app_commands.command(
         name="resistance", description="What treatment resistance means for SPS, AE or MG"
     )
     @app_commands.describe(condition="SPS, AE or MG")
     async def resistance(
-        self, interaction: discord.Interaction, condition: app_commands.Range[str, 1, QUERY_MAX]
+        self,
+        interaction: discord.Interaction,
+        condition: app_commands.Transform[str, topic_option(Command.RESISTANCE)],
     ) -> None:
         """Answer `/resistance condition:`."""
         await self._answer(interaction, Command.RESISTANCE, condition)
-
-    @resistance.autocomplete("condition")
-    async def _resistance_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._complete(interaction, Command.RESISTANCE, current)
 
     @app_commands.command(
         name="about", description="What this bot is and is not, and where its answers come from"
