@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.catalog import Kind
 from bot.discord_app.client import SupportBot, build_bot
+from bot.server_settings import SETTINGS, SettingKind
 from bot.settings import Settings
-from bot.storage.base import Visibility
-from tests.discord_standin import DiscordStandIn, running_bot
+from bot.storage.base import GuildSettings, Visibility
+from tests.discord_standin import APPLICATION_COMMAND, AUTOCOMPLETE, DiscordStandIn, running_bot
 from tests.helpers import EPHEMERAL, buttons, eventually
 
 
@@ -89,6 +91,102 @@ async def test_settings_round_trip_and_effects(bot: SupportBot, standin, storage
     assert storage.settings(guild).visibility is Visibility.PRIVATE
     private = await command(standin, "treatment", {"topic": "sps"})
     assert private["data"]["flags"] & EPHEMERAL
+
+
+def test_the_settings_subcommands_follow_the_declarations(bot: SupportBot, standin) -> None:
+    registered = {c["name"]: c for c in standin.command_puts[-1].body}
+    subcommands = {o["name"]: o for o in registered["settings"]["options"]}
+    assert [o["name"] for o in registered["settings"]["options"]] == [
+        "show",
+        "reset",
+        *(spec.command for spec in SETTINGS),
+    ]
+    option_types = {
+        SettingKind.TEXT: 3,
+        SettingKind.CHOICE: 3,
+        SettingKind.CONDITION: 3,
+        SettingKind.CHANNEL: 7,
+    }
+    for spec in SETTINGS:
+        command = subcommands[spec.command]
+        assert command["description"] == spec.description
+        [option] = command["options"]
+        assert option["name"] == spec.option, spec.name
+        assert option["description"] == spec.option_description
+        assert option["type"] == option_types[spec.kind]
+        assert option.get("required", False) == (
+            spec.kind in (SettingKind.CHOICE, SettingKind.CONDITION)
+        )
+        assert option.get("autocomplete", False) == (spec.kind is SettingKind.CONDITION)
+        if spec.kind is SettingKind.TEXT:
+            assert option["max_length"] == spec.max_length
+        if spec.kind is SettingKind.CHOICE:
+            assert [(c["name"], c["value"]) for c in option["choices"]] == [
+                (choice.label, choice.value.value) for choice in spec.choices
+            ]
+        if spec.kind is SettingKind.CHANNEL:
+            assert option["channel_types"] == [0, 5]  # text and announcement channels
+
+
+async def autocomplete_focus(standin: DiscordStandIn, typed: str) -> list[dict]:
+    focused = {"name": "condition", "type": 3, "value": typed, "focused": True}
+    data = standin._command_data(
+        "settings", [{"name": "focus", "type": 1, "options": [focused]}], True, "auto"
+    )
+    reply = await standin.wait_for_callback(await standin.send_interaction(AUTOCOMPLETE, data))
+    return reply["data"]["choices"]
+
+
+async def test_focus_offers_the_catalogues_conditions(bot: SupportBot, standin) -> None:
+    conditions = bot.responder.service.catalog.of_kind(Kind.CONDITION)
+    everything = await autocomplete_focus(standin, "")
+    assert [c["value"] for c in everything] == [*(t.id for t in conditions), "none"]
+    assert [c["name"] for c in everything][:-1] == [t.title for t in conditions]
+    myasthenia = await autocomplete_focus(standin, "myasth")
+    assert [c["value"] for c in myasthenia] == ["mg"]
+
+
+async def test_focus_refuses_an_unknown_condition_privately(
+    bot: SupportBot, standin, storage
+) -> None:
+    guild = int(standin.guild_id)
+    await storage.update_settings(guild, focus="sps")
+    reply = await subcommand(standin, "settings", "focus", condition="lupus")
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "“lupus” is not a condition this bot covers" in reply["data"]["content"]
+    assert "Myasthenia gravis" in reply["data"]["content"]
+    assert storage.settings(guild).focus == "sps"
+
+    await subcommand(standin, "settings", "focus", condition="Myasthenia Gravis (MG)")
+    assert storage.settings(guild).focus == "mg"
+    shown = await subcommand(standin, "settings", "focus", condition="none")
+    assert storage.settings(guild).focus is None
+    assert "Focus condition updated." in shown["data"]["content"]
+
+
+async def test_channel_and_emergency_set_and_clear(bot: SupportBot, standin, storage) -> None:
+    guild = int(standin.guild_id)
+    option = {"name": "channel", "type": 7, "value": standin.channel_id}
+    data = standin._command_data(
+        "settings", [{"name": "channel", "type": 1, "options": [option]}], True, "auto"
+    )
+    data["resolved"] = {
+        "channels": {standin.channel_id: {**standin.text_channel(), "permissions": "8"}}
+    }
+    shown = await standin.wait_for_reply(await standin.send_interaction(APPLICATION_COMMAND, data))
+    assert storage.settings(guild).report_channel_id == int(standin.channel_id)
+    fields = {f["name"]: f["value"] for f in shown["data"]["embeds"][0]["fields"]}
+    assert fields["Moderator channel for reports"] == f"<#{standin.channel_id}>"
+    assert fields["Answer visibility"] == "Private to the asker, with a Share button"
+
+    await subcommand(standin, "settings", "emergency", text="   ")  # blank: the generic notice
+    await subcommand(standin, "settings", "channel")  # empty: stop posting reports
+    shown = await subcommand(standin, "settings", "show")
+    assert storage.settings(guild) == GuildSettings(guild)
+    fields = {f["name"]: f["value"] for f in shown["data"]["embeds"][0]["fields"]}
+    assert fields["Moderator channel for reports"] == "None (reports are still stored)"
+    assert fields["Emergency notice"].startswith("The generic notice: ")
+    assert list(fields) == [spec.title for spec in SETTINGS]
 
 
 async def test_remove_button_deletes_a_public_answer(bot: SupportBot, standin, storage) -> None:

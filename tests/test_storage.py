@@ -147,12 +147,14 @@ async def test_new_file_is_created_and_migrated_to_latest(db_path: Path) -> None
     assert db_path.is_file()
     assert stat.S_IMODE(db_path.stat().st_mode) & 0o077 == 0  # health data: owner only
     with connect(db_path) as connection:
-        assert schema_version(connection) == LATEST_VERSION == 3
+        assert schema_version(connection) == LATEST_VERSION == 5
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         versions = [v for (v,) in connection.execute("SELECT version FROM schema_version")]
-        assert versions == [1, 2, 3]
+        assert versions == [1, 2, 3, 4, 5]
         assert {"status", "closed"} <= set(columns(connection, "reports"))
-    assert tables(db_path) >= {"schema_version", "guild_settings", "reports", "question_counts"}
+        assert columns(connection, "guild_setting") == ["guild_id", "name", "value"]
+    assert tables(db_path) >= {"schema_version", "guild_setting", "reports", "question_counts"}
+    assert "guild_settings" not in tables(db_path)
 
 
 async def test_empty_existing_file_is_migrated(db_path: Path) -> None:
@@ -214,7 +216,10 @@ async def test_a_newer_schema_version_is_refused(db_path: Path) -> None:
     await store.open()
     await store.close()
     with connect(db_path) as connection:
-        connection.execute("INSERT INTO schema_version VALUES (?, 'later')", (LATEST_VERSION + 1,))
+        connection.execute(
+            "INSERT INTO schema_version (version, applied) VALUES (?, 'later')",
+            (LATEST_VERSION + 1,),
+        )
     with pytest.raises(StorageError) as caught:
         await SqliteStorage(db_path, clock=clock).open()
     message = str(caught.value)
@@ -399,7 +404,7 @@ async def test_settings_round_trip(db_path: Path, storage: SqliteStorage) -> Non
         assert await reopened.reset_settings(GUILD_A) == GuildSettings(GUILD_A)
         assert reopened.settings(GUILD_A) == GuildSettings(GUILD_A)
         with connect(db_path) as connection:
-            assert connection.execute("SELECT COUNT(*) FROM guild_settings").fetchone()[0] == 0
+            assert connection.execute("SELECT COUNT(*) FROM guild_setting").fetchone()[0] == 0
     finally:
         await reopened.close()
 
@@ -407,7 +412,7 @@ async def test_settings_round_trip(db_path: Path, storage: SqliteStorage) -> Non
 async def test_settings_are_served_from_memory(db_path: Path, storage: SqliteStorage) -> None:
     await storage.update_settings(GUILD_A, focus="sps")
     with connect(db_path) as connection:  # behind the adapter's back
-        connection.execute("UPDATE guild_settings SET focus = 'ae'")
+        connection.execute("UPDATE guild_setting SET value = 'ae' WHERE name = 'focus'")
     assert storage.settings(GUILD_A).focus == "sps"
 
 

@@ -186,8 +186,8 @@ async def test_upgrading_forgets_the_contact_of_reports_closed_before(db_path: P
     finally:
         await store.close()
     with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 3
-    assert LATEST_VERSION == 3
+        assert connection.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 5
+    assert LATEST_VERSION == 5
 
 
 # Deleted data leaves the disk while the bot runs

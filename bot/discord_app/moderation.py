@@ -5,17 +5,32 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.catalog import Command
+from bot.core.catalog import Command, Kind
 from bot.core.normalize import printable
-from bot.discord_app.embeds import CONTENT_LIMIT, DESCRIPTION_LIMIT, NEUTRAL, escape
+from bot.discord_app.embeds import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    FIELD_VALUE_LIMIT,
+    NEUTRAL,
+    escape,
+)
 from bot.discord_app.pacing import PACE_RATE, PACE_SECONDS
 from bot.discord_app.replies import NO_MENTIONS
+from bot.discord_app.topic_option import topic_option
+from bot.server_settings import (
+    CLEAR,
+    SETTINGS,
+    SettingKind,
+    SettingSpec,
+    UnknownCondition,
+    resolve_condition,
+)
 from bot.storage.base import (
     REPORT_CLOSED_DAYS,
     REPORT_OPEN_DAYS,
@@ -24,7 +39,6 @@ from bot.storage.base import (
     GuildSettings,
     Storage,
     StorageError,
-    Visibility,
 )
 
 if TYPE_CHECKING:
@@ -59,31 +73,49 @@ its logs.
 - **When the bot leaves a server,** that server's settings, reports and counts are deleted."""
 
 
+CONDITION_MAX = 100
+"""Longest condition a moderator may type into `/settings focus`."""
+CHOICE_NAME_MAX = 100
+"""Discord's limit for an option choice's name."""
+AUTOCOMPLETE_MAX = 25
+"""Discord's limit for the number of autocomplete choices."""
+
+
+def _setting_option(spec: SettingSpec) -> tuple[Any, bool]:
+    """The option type (a callback annotation) of a setting's kind, and if it is required."""
+    match spec.kind:
+        case SettingKind.TEXT:
+            assert spec.max_length is not None  # required of text settings
+            return app_commands.Range[str, 1, spec.max_length] | None, False
+        case SettingKind.CHOICE:
+            return str, True
+        case SettingKind.CHANNEL:
+            return discord.TextChannel | None, False
+        case SettingKind.CONDITION:
+            return app_commands.Range[str, 1, CONDITION_MAX], True
+
+
+def _shown(spec: SettingSpec, value: Any, generic_notice: str, guild: discord.Guild) -> str:
+    """How the settings embed shows a setting's value (its `unset` text while it is None)."""
+    unset = spec.unset.replace("{emergency_notice}", generic_notice)
+    match spec.kind:
+        case SettingKind.CHOICE:
+            return spec.choice(value).shown
+        case SettingKind.CHANNEL:
+            channel = guild.get_channel(value) if value is not None else None
+            return channel.mention if channel is not None else unset
+        case SettingKind.TEXT | SettingKind.CONDITION:
+            return escape(value) if value is not None else unset
+
+
 def _settings_embed(
     settings: GuildSettings, generic_notice: str, guild: discord.Guild
 ) -> discord.Embed:
-    channel = guild.get_channel(settings.report_channel_id) if settings.report_channel_id else None
+    """Every setting of the server, one field each, in declaration order."""
     embed = discord.Embed(title="This server's settings", colour=NEUTRAL)
-    embed.add_field(
-        name="Emergency notice",
-        value=escape(settings.emergency_text)
-        if settings.emergency_text
-        else f"The generic notice: {generic_notice}"[:1024],
-        inline=False,
-    )
-    embed.add_field(
-        name="Answers",
-        value="Private to the asker, with a Share button"
-        if settings.visibility is Visibility.PRIVATE
-        else "Public in the channel, with a Remove button for the asker",
-        inline=False,
-    )
-    embed.add_field(name="Focus condition", value=settings.focus or "None", inline=False)
-    embed.add_field(
-        name="Moderator channel for reports",
-        value=channel.mention if channel else "None (reports are still stored)",
-        inline=False,
-    )
+    for spec in SETTINGS:
+        shown = _shown(spec, getattr(settings, spec.name), generic_notice, guild)
+        embed.add_field(name=spec.title, value=shown[:FIELD_VALUE_LIMIT], inline=False)
     return embed
 
 
@@ -99,6 +131,8 @@ class Moderation(commands.Cog):
 
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
+        for spec in SETTINGS:  # after show and reset, one subcommand per setting
+            self.settings_group.add_command(self._setting_command(spec))
 
     def _storage(self) -> Storage:
         return self.bot.require_storage()
@@ -113,15 +147,89 @@ class Moderation(commands.Cog):
         await _say(interaction, note, embed=embed)
 
     async def _change(self, interaction: discord.Interaction, note: str, **changes: object) -> None:
-        """Defer (the database may be slow), apply `changes` (none: back to the defaults), show."""
+        """Defer (the database may be slow), apply `changes` (none: back to the defaults), show.
+
+        A value storage refuses is told privately; nothing changes.
+        """
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         storage = self._storage()
-        if changes:
-            settings = await storage.update_settings(interaction.guild_id, **changes)
-        else:
-            settings = await storage.reset_settings(interaction.guild_id)
+        try:
+            if changes:
+                settings = await storage.update_settings(interaction.guild_id, **changes)
+            else:
+                settings = await storage.reset_settings(interaction.guild_id)
+        except ValueError as error:
+            await _say(interaction, escape(f"Nothing was changed: {error}."))
+            return
         await self._show(interaction, settings, note)
+
+    def _setting_command(self, spec: SettingSpec) -> app_commands.Command[Any, ..., None]:
+        """The `/settings <spec.command>` subcommand: one option, of the setting's kind.
+
+        The callback is built here, not declared: its one parameter, `value`, gets the option
+        type of the kind (`_setting_option`), and the option its name from the declaration.
+        """
+
+        async def callback(interaction: discord.Interaction, value: Any) -> None:
+            await self._set(interaction, spec, value)
+
+        annotation, required = _setting_option(spec)
+        callback.__annotations__ = {"interaction": discord.Interaction, "value": annotation}
+        callback.__defaults__ = () if required else (None,)
+        callback = app_commands.rename(value=spec.option)(callback)
+        callback = app_commands.describe(value=spec.option_description)(callback)
+        if spec.kind is SettingKind.CHOICE:
+            options = [
+                app_commands.Choice(name=choice.label[:CHOICE_NAME_MAX], value=str(choice.value))
+                for choice in spec.choices
+            ]
+            callback = app_commands.choices(value=options)(callback)
+        elif spec.kind is SettingKind.CONDITION:
+            callback = app_commands.autocomplete(value=self._condition_choices)(callback)
+        return app_commands.Command(
+            name=spec.command,
+            description=spec.description,
+            callback=callback,
+            parent=self.settings_group,
+        )
+
+    def _conditions(self) -> dict[str, str]:
+        """The served catalogue's conditions: id -> title, by title."""
+        catalog = self.bot.responder.service.catalog
+        return {topic.id: topic.title for topic in catalog.of_kind(Kind.CONDITION)}
+
+    async def _condition_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete: the catalogue's conditions matching what is typed, then "none"."""
+        typed = current.strip().casefold()
+        found = [
+            app_commands.Choice(name=title[:CHOICE_NAME_MAX], value=condition_id)
+            for condition_id, title in self._conditions().items()
+            if typed in title.casefold() or typed in condition_id.casefold()
+        ][: AUTOCOMPLETE_MAX - 1]
+        if typed in CLEAR:
+            found.append(app_commands.Choice(name="None (no focus condition)", value=CLEAR))
+        return found
+
+    async def _set(self, interaction: discord.Interaction, spec: SettingSpec, value: Any) -> None:
+        """Change one setting from its option's value (None when the option was left empty)."""
+        new: object
+        match spec.kind:
+            case SettingKind.TEXT:
+                new = (value.strip() or None) if isinstance(value, str) else None
+            case SettingKind.CHOICE:
+                new = value
+            case SettingKind.CHANNEL:
+                new = value.id if value is not None else None
+            case SettingKind.CONDITION:
+                try:
+                    new = resolve_condition(str(value), self._conditions())
+                except UnknownCondition as unknown:
+                    await _say(interaction, _unknown_condition(unknown))
+                    return
+        await self._change(interaction, f"{spec.title} updated.", **{spec.name: new})
 
     @settings_group.command(name="show", description="Show this server's settings")
     async def settings_show(self, interaction: discord.Interaction) -> None:
@@ -134,66 +242,6 @@ class Moderation(commands.Cog):
         """Forget every setting of this server."""
         await self._change(interaction, "Settings reset to the defaults.")
 
-    @settings_group.command(
-        name="emergency", description="The emergency notice for your country or language"
-    )
-    @app_commands.describe(
-        text="e.g. your country's emergency and crisis numbers; leave empty for the generic notice"
-    )
-    async def settings_emergency(
-        self,
-        interaction: discord.Interaction,
-        text: app_commands.Range[str, 1, 1000] | None = None,
-    ) -> None:
-        """Set or clear the server's emergency notice."""
-        await self._change(
-            interaction,
-            "Emergency notice updated.",
-            emergency_text=text.strip() if text else None,
-        )
-
-    @settings_group.command(name="visibility", description="Who sees answers first")
-    @app_commands.describe(mode="private: only the asker, who can share; public: everyone")
-    @app_commands.choices(
-        mode=[
-            app_commands.Choice(name="private (only the asker; Share button)", value="private"),
-            app_commands.Choice(name="public (everyone; Remove button)", value="public"),
-        ]
-    )
-    async def settings_visibility(self, interaction: discord.Interaction, mode: str) -> None:
-        """Set the default visibility of answers."""
-        await self._change(interaction, "Answer visibility updated.", visibility=Visibility(mode))
-
-    @settings_group.command(
-        name="focus", description="A condition whose topics come first in suggestions"
-    )
-    @app_commands.describe(condition="The community's condition; none to clear")
-    @app_commands.choices(
-        condition=[
-            app_commands.Choice(name="Stiff person syndrome (SPS)", value="sps"),
-            app_commands.Choice(name="Autoimmune encephalitis (AE)", value="ae"),
-            app_commands.Choice(name="Myasthenia gravis (MG)", value="mg"),
-            app_commands.Choice(name="None", value="none"),
-        ]
-    )
-    async def settings_focus(self, interaction: discord.Interaction, condition: str) -> None:
-        """Set or clear the focus condition."""
-        await self._change(
-            interaction, "Focus updated.", focus=None if condition == "none" else condition
-        )
-
-    @settings_group.command(name="channel", description="Where mistake reports are posted")
-    @app_commands.describe(channel="A moderators' channel; leave empty to stop posting reports")
-    async def settings_channel(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
-    ) -> None:
-        """Set or clear the moderator channel."""
-        await self._change(
-            interaction,
-            "Moderator channel updated.",
-            report_channel_id=channel.id if channel else None,
-        )
-
     @app_commands.command(name="report", description="Report a wrong, outdated or unclear answer")
     @app_commands.describe(
         topic="The topic whose answer has a problem",
@@ -204,7 +252,7 @@ class Moderation(commands.Cog):
     async def report(
         self,
         interaction: discord.Interaction,
-        topic: app_commands.Range[str, 1, 100],
+        topic: app_commands.Transform[str, topic_option(Command.TREATMENT)],
         what: app_commands.Range[str, 1, REPORT_MAX],
         contact: bool = False,
     ) -> None:
@@ -231,17 +279,6 @@ class Moderation(commands.Cog):
         if posted is False:
             note += " (It could not be posted to the moderators' channel; they will still see it.)"
         await _say(interaction, note)
-
-    @report.autocomplete("topic")
-    async def _report_topics(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label[:100], value=topic_id)
-            for label, topic_id in self.bot.responder.service.autocomplete(
-                Command.TREATMENT, current
-            )
-        ]
 
     async def _post_report(
         self, guild_id: int, report_id: int, topic: str, text: str, who: str | None
@@ -339,6 +376,15 @@ class Moderation(commands.Cog):
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
+
+
+def _unknown_condition(unknown: UnknownCondition) -> str:
+    """What a moderator is told when the condition they typed is not in the catalogue."""
+    known = ", ".join(unknown.known) or "none yet"
+    return (
+        f"“{escape(unknown.text)}” is not a condition this bot covers, so nothing was changed. "
+        f"Pick one from the list ({known}), or **{CLEAR}** for no focus condition."
+    )[:CONTENT_LIMIT]
 
 
 async def _say(

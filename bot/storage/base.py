@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Protocol
 
 from bot.errors import BotError
+
+# Declared with the other settings machinery; re-exported here, where storage callers look.
+from bot.server_settings import GuildSettings as GuildSettings
+from bot.server_settings import Visibility as Visibility
 
 RETENTION_DAYS = 90
 """Question counts older than this are purged automatically."""
@@ -51,29 +54,6 @@ class StorageCorrupt(StorageError):
     Unlike StorageBusy, retrying does not help; the bot cannot store anything until an operator
     acts on the message.
     """
-
-
-class Visibility(StrEnum):
-    """Who sees an answer first."""
-
-    PRIVATE = "private"
-    """Only the asker (ephemeral), with a button to share it in the channel (the default)."""
-    PUBLIC = "public"
-    """Everyone in the channel, with a button for the asker to remove it."""
-
-
-@dataclass(frozen=True)
-class GuildSettings:
-    """One server's settings; every field has a default, so an unknown server needs no row."""
-
-    guild_id: int
-    emergency_text: str | None = None
-    """Replaces the generic emergency notice for this server's country or language."""
-    visibility: Visibility = Visibility.PRIVATE
-    focus: str | None = None
-    """A condition id whose topics rank first in autocomplete and suggestions."""
-    report_channel_id: int | None = None
-    """Where mistake reports are posted."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +98,11 @@ class Storage(Protocol):
         """The server's settings from memory (no I/O: used on every answer)."""
 
     async def update_settings(self, guild_id: int, **changes: object) -> GuildSettings:
-        """Change some fields of a server's settings and return the result."""
+        """Change some of a server's settings and return the result.
+
+        The names and allowed values are bot.server_settings.SETTINGS'; None restores a
+        default. ValueError for an unknown name or a value that is not allowed.
+        """
 
     async def reset_settings(self, guild_id: int) -> GuildSettings:
         """Back to the defaults."""

@@ -12,6 +12,11 @@ instead of silently diverging. Tools that only look beside a running bot open it
 `exclusive=False`.
 
 Every call is time-boxed (`call_timeout`): StorageBusy instead of a hang on a locked file.
+
+The schema changes only by numbered migrations (bot/storage/migrations.py), each recorded with
+its checksum. Server settings are generic (server, name, value) rows, described by
+bot.server_settings, so no setting is named here and a new one needs no migration; every
+server's settings are kept in memory too, as a copy-on-write mapping (see `_publish`).
 """
 
 from __future__ import annotations
@@ -21,32 +26,42 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.server_settings import (
+    GuildSettings,
+    check_changes,
+    from_stored,
+    stored_values,
+    with_changes,
+)
 from bot.storage.base import (
     REPORT_CLOSED_DAYS,
     REPORT_OPEN_DAYS,
     RETENTION_DAYS,
     STATS_DAYS,
-    GuildSettings,
     Report,
     Stats,
     StorageBusy,
     StorageCorrupt,
     StorageError,
     StorageInUse,
-    Visibility,
 )
+from bot.storage.migrations import LATEST_VERSION as LATEST_VERSION
+from bot.storage.migrations import MigrationEdited
+from bot.storage.migrations import migrate as migrate
+from bot.storage.migrations import schema_version as schema_version
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not a POSIX system: no lock, a warning instead
-    fcntl = None  # type: ignore[assignment]
+    _HAS_FLOCK = False
+else:
+    _HAS_FLOCK = True
 
 log = logging.getLogger("bot.storage")
 
@@ -71,114 +86,6 @@ BUSY_MESSAGE = (
     "The database is busy (locked by another program or a slow disk); try again in a moment."
 )
 """The message of StorageBusy when a call runs out of time."""
-
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # Version 1: the initial schema.
-    (
-        """
-        CREATE TABLE schema_version (
-            version INTEGER PRIMARY KEY,
-            applied TEXT NOT NULL
-        )
-        """,
-        """
-        CREATE TABLE guild_settings (
-            guild_id INTEGER PRIMARY KEY,
-            emergency_text TEXT,
-            visibility TEXT NOT NULL DEFAULT 'private'
-                CHECK (visibility IN ('private', 'public')),
-            focus TEXT,
-            report_channel_id INTEGER
-        )
-        """,
-        """
-        CREATE TABLE reports (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            guild_id INTEGER NOT NULL,
-            topic TEXT NOT NULL,
-            text TEXT NOT NULL,
-            created TEXT NOT NULL,
-            contact TEXT
-        )
-        """,
-        "CREATE INDEX reports_guild ON reports (guild_id)",
-        # `kind` says which of topic/unanswered `key` is: no NULL in the unique key, since NULLs
-        # never conflict and the upsert would insert duplicates instead of counting.
-        """
-        CREATE TABLE question_counts (
-            guild_id INTEGER NOT NULL,
-            day TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('topic', 'unanswered')),
-            key TEXT NOT NULL CHECK (key <> ''),
-            count INTEGER NOT NULL CHECK (count > 0),
-            PRIMARY KEY (guild_id, day, kind, key)
-        )
-        """,
-        "CREATE INDEX question_counts_day ON question_counts (day)",
-    ),
-    # Version 2: reports get a status, so handled ones can be closed.
-    ("ALTER TABLE reports ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",),
-    # Version 3: when a report was closed, so it can be deleted REPORT_CLOSED_DAYS later.
-    # Reports closed before this version forget their contact now, and their time starts now
-    # (in the same fixed text format as every other timestamp, so text order is time order).
-    (
-        "ALTER TABLE reports ADD COLUMN closed TEXT",
-        """
-        UPDATE reports
-        SET contact = NULL, closed = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'
-        WHERE status <> 'open'
-        """,
-    ),
-)
-"""Migration steps in order: step n (counted from 1) brings a database to schema version n."""
-
-LATEST_VERSION = len(MIGRATIONS)
-"""The schema version this code writes."""
-
-_SETTING_FIELDS = ("emergency_text", "visibility", "focus", "report_channel_id")
-
-
-def schema_version(connection: sqlite3.Connection) -> int:
-    """The database's schema version; 0 for a database without the bot's tables."""
-    found = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if found is None:
-        return 0
-    (version,) = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return version or 0
-
-
-def migrate(connection: sqlite3.Connection, target: int | None = None) -> int:
-    """Apply the migration steps from the current version up to `target` (default: latest).
-
-    Each step runs in its own transaction and records its version, so a failure leaves the
-    database at the last complete version. Returns the version reached. Raises ValueError for a
-    target outside 0..LATEST_VERSION or below the current version (there are no downgrades).
-    """
-    target = LATEST_VERSION if target is None else target
-    if not 0 <= target <= LATEST_VERSION:
-        raise ValueError(f"target must be between 0 and {LATEST_VERSION}, not {target}")
-    if connection.in_transaction:
-        raise ValueError("commit or roll back the open transaction before migrating")
-    current = schema_version(connection)
-    if current > target:
-        raise ValueError(f"cannot migrate down from version {current} to {target}")
-    for version in range(current + 1, target + 1):
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in MIGRATIONS[version - 1]:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT INTO schema_version (version, applied) VALUES (?, ?)",
-                (version, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-    return target
 
 
 def _connect(path: Path, timeout: float = DEFAULT_CALL_TIMEOUT) -> sqlite3.Connection:
@@ -293,43 +200,23 @@ def _as_day(day: date) -> str:
     return day.isoformat()
 
 
-def _check_changes(changes: dict[str, object]) -> dict[str, object]:
-    """Validated setting changes; ValueError names the bad field and what is allowed."""
-    unknown = sorted(set(changes) - set(_SETTING_FIELDS))
-    if unknown:
-        raise ValueError(
-            f"unknown setting {', '.join(unknown)}; allowed: {', '.join(_SETTING_FIELDS)}"
-        )
-    clean: dict[str, object] = {}
-    for name, value in changes.items():
-        if name == "visibility":
-            try:
-                clean[name] = Visibility(value)
-            except ValueError:
-                allowed = ", ".join(v.value for v in Visibility)
-                raise ValueError(f"visibility must be one of {allowed}, not {value!r}") from None
-        elif name == "report_channel_id":
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise ValueError(f"report_channel_id must be a channel id or None, not {value!r}")
-            clean[name] = value
-        else:
-            if value is not None and not isinstance(value, str):
-                raise ValueError(f"{name} must be text or None, not {value!r}")
-            if isinstance(value, str) and not value.strip():
-                raise ValueError(f"{name} must not be blank; use None for the default")
-            clean[name] = value
-    return clean
+def _rollback(connection: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if there is one."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
-def _settings_from_row(row: Sequence[Any]) -> GuildSettings:
-    guild_id, emergency_text, visibility, focus, report_channel_id = row
-    return GuildSettings(
-        guild_id=guild_id,
-        emergency_text=emergency_text,
-        visibility=Visibility(visibility),
-        focus=focus,
-        report_channel_id=report_channel_id,
-    )
+def _settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[int, GuildSettings]:
+    """Every server's settings from its (guild_id, name, value) rows; problems are logged."""
+    stored: dict[int, dict[str, str]] = {}
+    for guild_id, name, value in rows:
+        stored.setdefault(int(guild_id), {})[str(name)] = str(value)
+    settings: dict[int, GuildSettings] = {}
+    for guild_id, values in stored.items():
+        settings[guild_id], problems = from_stored(guild_id, values)
+        for problem in problems:
+            log.warning("stored settings: %s", problem)
+    return settings
 
 
 _REPORT_COLUMNS = "id, guild_id, topic, text, created, contact, status, closed"
@@ -379,8 +266,14 @@ class SqliteStorage:
         """The open lock file while this object holds the data folder (exclusive open)."""
         self._scrub_pending = False
         """A checkpoint after a deletion could not finish; retried after the next call."""
-        self._settings: dict[int, GuildSettings] = {}
-        """Written only by the worker thread, after the database write succeeded."""
+        self._settings: Mapping[int, GuildSettings] = {}
+        """Every server with a setting changed, read on the event loop without a lock.
+
+        Copy-on-write: the worker thread never changes the mapping in place. After a database
+        write succeeds it builds a new mapping and swaps the reference in one assignment
+        (`_publish`), so a reader sees the old mapping or the new one, whole: never one being
+        changed ("dictionary changed size during iteration"), never half a change.
+        """
 
     @classmethod
     def in_data_dir(
@@ -438,53 +331,58 @@ class SqliteStorage:
     # Settings
 
     def settings(self, guild_id: int) -> GuildSettings:
-        """The server's settings from memory (no I/O: used on every answer)."""
+        """The server's settings from memory (no I/O: used on every answer).
+
+        Safe on any thread: it reads one immutable snapshot (see `_publish`).
+        """
         self._require_open()
         return self._settings.get(guild_id) or GuildSettings(guild_id)
 
     async def update_settings(self, guild_id: int, **changes: object) -> GuildSettings:
-        """Change some fields of a server's settings and return the result.
+        """Change some of a server's settings and return the result.
 
-        Allowed fields: emergency_text, visibility (a Visibility or its value), focus and
-        report_channel_id; anything else, or a value of the wrong kind, raises ValueError.
+        The names and values allowed are those of bot.server_settings.SETTINGS (a choice as its
+        StrEnum member or its text); None restores a default. Anything else raises ValueError, and
+        nothing changes. Only the settings whose value changed are written, in one transaction.
         """
-        clean = _check_changes(changes)
+        clean = check_changes(changes)  # ValueError now, on the caller's side, before any I/O
 
         def job(connection: sqlite3.Connection) -> GuildSettings:
             current = self._settings.get(guild_id) or GuildSettings(guild_id)
-            new = replace(current, **clean)
-            if new == current and guild_id in self._settings:
+            new = with_changes(current, clean)
+            before, after = stored_values(current), stored_values(new)
+            changed = {name for name in before | after if before.get(name) != after.get(name)}
+            if not changed:
                 return current
-            connection.execute(
-                """
-                INSERT INTO guild_settings
-                    (guild_id, emergency_text, visibility, focus, report_channel_id)
-                VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (guild_id) DO UPDATE SET
-                    emergency_text = excluded.emergency_text,
-                    visibility = excluded.visibility,
-                    focus = excluded.focus,
-                    report_channel_id = excluded.report_channel_id
-                """,
-                (
-                    new.guild_id,
-                    new.emergency_text,
-                    new.visibility.value,
-                    new.focus,
-                    new.report_channel_id,
-                ),
-            )
-            self._settings[guild_id] = new
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for name in sorted(changed):
+                    if name in after:
+                        connection.execute(
+                            "INSERT INTO guild_setting (guild_id, name, value) VALUES (?, ?, ?) "
+                            "ON CONFLICT (guild_id, name) DO UPDATE SET value = excluded.value",
+                            (guild_id, name, after[name]),
+                        )
+                    else:
+                        connection.execute(
+                            "DELETE FROM guild_setting WHERE guild_id = ? AND name = ?",
+                            (guild_id, name),
+                        )
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback(connection)
+                raise
+            self._publish(guild_id, new if after else None)
             return new
 
         return await self._run(job)
 
     async def reset_settings(self, guild_id: int) -> GuildSettings:
-        """Back to the defaults (the server's row is deleted)."""
+        """Back to the defaults (the server's rows are deleted)."""
 
         def job(connection: sqlite3.Connection) -> GuildSettings:
-            connection.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
-            self._settings.pop(guild_id, None)
+            connection.execute("DELETE FROM guild_setting WHERE guild_id = ?", (guild_id,))
+            self._publish(guild_id, None)
             return GuildSettings(guild_id)
 
         return await self._run(job)
@@ -631,19 +529,32 @@ class SqliteStorage:
         def job(connection: sqlite3.Connection) -> None:
             connection.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("guild_settings", "reports", "question_counts"):
+                for table in ("guild_setting", "reports", "question_counts"):
                     connection.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
                 connection.execute("COMMIT")
             except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                _rollback(connection)
                 raise
-            self._settings.pop(guild_id, None)
+            self._publish(guild_id, None)
             self._scrub(connection)
 
         await self._run(job)
 
     # Internals
+
+    def _publish(self, guild_id: int, settings: GuildSettings | None) -> None:
+        """Make `settings` the server's in memory (None: its defaults); worker thread only.
+
+        Copy-on-write: a new mapping replaces the old in one assignment, which readers on the
+        event loop see whole or not at all. Copying costs one entry per server with settings,
+        and settings change rarely.
+        """
+        updated = dict(self._settings)
+        if settings is None:
+            updated.pop(guild_id, None)
+        else:
+            updated[guild_id] = settings
+        self._settings = updated
 
     def _require_open(self) -> None:
         if self._executor is None:
@@ -702,8 +613,7 @@ class SqliteStorage:
             ).rowcount
             connection.execute("COMMIT")
         except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            _rollback(connection)
             raise
         if removed:
             self._scrub(connection)
@@ -747,7 +657,7 @@ class SqliteStorage:
                 f"Cannot create the lock file {path} ({exc.strerror or exc}). Check that the "
                 "bot's user may write to that directory."
             ) from None
-        if fcntl is None:  # pragma: no cover - not POSIX
+        if not _HAS_FLOCK:  # pragma: no cover - not POSIX
             log.warning("%s: file locks are unavailable; not checking for another bot", path)
             os.close(descriptor)
             return None
@@ -816,7 +726,7 @@ class SqliteStorage:
         self._lock_descriptor = lock
         self._settings = settings
 
-    def _set_up(self, connection: sqlite3.Connection) -> dict[int, GuildSettings]:
+    def _set_up(self, connection: sqlite3.Connection) -> Mapping[int, GuildSettings]:
         """Check, configure and migrate a new connection; purge; return all servers' settings."""
         path = self.path
         try:
@@ -846,6 +756,8 @@ class SqliteStorage:
             raise _error(path, exc) from None
         try:
             migrate(connection)
+        except MigrationEdited as exc:
+            raise MigrationEdited(f"Cannot open {path}. {exc}") from None
         except sqlite3.Error as exc:
             try:
                 reached = f"version {schema_version(connection)}"
@@ -859,15 +771,12 @@ class SqliteStorage:
             if version < LATEST_VERSION:
                 self._scrub(connection)  # an upgrade may have cleared contacts
             purged = self._purge_expired(connection)
-            rows = connection.execute(
-                "SELECT guild_id, emergency_text, visibility, focus, report_channel_id "
-                "FROM guild_settings"
-            ).fetchall()
+            rows = connection.execute("SELECT guild_id, name, value FROM guild_setting").fetchall()
         except sqlite3.Error as exc:
             raise _error(path, exc) from None
         if purged:
             log.info("%s: purged %d expired row(s)", path, purged)
-        return {row[0]: _settings_from_row(row) for row in rows}
+        return _settings_from_rows(rows)
 
     def _close_in_worker(self) -> None:
         connection, self._connection = self._connection, None
