@@ -57,7 +57,8 @@ def run_console(service: AnswerService, stdin: TextIO, out: TextIO) -> int:
     if interactive:
         _enable_line_editing()
         topics = len(service.catalog.topics)
-        out.write(f"SPS, AE and MG treatment information ({topics} topics).\n{help_text()}")
+        conditions = service.catalog.condition_names(" and ")
+        out.write(f"{conditions} treatment information ({topics} topics).\n{help_text()}")
     while True:
         try:
             line = input(PROMPT) if interactive else stdin.readline()

@@ -170,7 +170,7 @@ def to_markdown(catalog: Catalog, today: date | None = None) -> str:
     today = today or date.today()
     reviewed = catalog.last_reviewed
     lines = [
-        "# Content review: SPS, AE and MG treatment information",
+        f"# Content review: {catalog.condition_names(' and ')} treatment information",
         "",
         f"Exported {today.isoformat()}. {len(catalog.topics)} topics, "
         f"{sum(len(t.snippets) for t in catalog.topics.values())} snippets, "
@@ -307,8 +307,9 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
     esc = html.escape
     today = today or date.today()
     reviewed = catalog.last_reviewed
+    conditions = catalog.condition_names(" and ")
     body = [
-        "<h1>Content review: SPS, AE and MG treatment information</h1>",
+        f"<h1>Content review: {esc(conditions)} treatment information</h1>",
         f'<p class="meta">Exported {today.isoformat()} · {len(catalog.topics)} topics · '
         f"{sum(len(t.snippets) for t in catalog.topics.values())} snippets · "
         f"{len(catalog.notes)} notes · {len(catalog.sources)} sources · last review "
@@ -368,7 +369,7 @@ def to_html(catalog: Catalog, today: date | None = None) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>Content review: SPS, AE and MG</title>\n"
+        f"<title>Content review: {esc(conditions)}</title>\n"
         f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )
 

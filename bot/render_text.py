@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from bot.core.answers import NOTE_STATUSES, Answer, NoteRef, SourceRef, Status
+from bot.core.answers import Answer, NoteRef, SourceRef, Status
 from bot.core.catalog import Level
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -68,12 +68,12 @@ def render_answer(answer: Answer) -> str:
         parts.extend(_note(note))
     if answer.status is Status.NO_MATCH and answer.query:
         parts.append(f'No topic matches "{answer.query}".')
-    if (answer.status is Status.ANSWER or answer.status in NOTE_STATUSES) and answer.title:
-        parts.append(f"== {answer.title} ==")
-    body = answer.text or answer.message or ""
-    if answer.status is Status.NO_MATCH:
-        body = body.removeprefix("No topic matches that. ")
-    parts.append(_wrap(_plain(body)))
+    if answer.status.shows_snippet:
+        if answer.title:
+            parts.append(f"== {answer.title} ==")
+        parts.append(_wrap(_plain(answer.body)))
+    else:
+        parts.append(_wrap(_plain(answer.lead or (f"{answer.hint}." if answer.hint else ""))))
     for ref in answer.suggestions:
         parts.append(f"  - {ref.title}   (/{answer.command.value} {ref.id})")
     parts.extend(_sources(answer.sources))

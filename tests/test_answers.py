@@ -100,8 +100,51 @@ def test_answers_serialise_to_json(service: AnswerService) -> None:
             "text",
             "sources",
             "disclaimer",
+            "lead",
+            "hint",
         ):
             assert key in data
+
+
+def test_statuses_are_grouped_once_on_the_enum() -> None:
+    notes = {Status.OUT_OF_SCOPE, Status.MG_CAUTION, Status.INTERACTION}
+    assert {s for s in Status if s.is_note} == notes
+    assert {s for s in Status if s.shows_snippet} == notes | {Status.ANSWER}
+    assert {s for s in Status if s.offers_suggestions} == {Status.NO_MATCH, Status.WRONG_KIND}
+    assert {s for s in Status if s.lists_suggestions} == {Status.WRONG_KIND, Status.TOPIC_LIST}
+    for status in Status:  # an answer either shows a text or points at topics, never both
+        assert status.shows_snippet != (status.offers_suggestions or status.lists_suggestions)
+
+
+@pytest.mark.parametrize(
+    ("command", "query", "status", "lead"),
+    [
+        (T, "pyrido", Status.NO_MATCH, "Did you mean one of these?"),
+        (S, "sps", Status.WRONG_KIND, "Stiff person syndrome (SPS) is a condition."),
+        (R, "ivig", Status.WRONG_KIND, "Intravenous immunoglobulin (IVIG) is a treatment."),
+        (R, "", Status.TOPIC_LIST, "/resistance covers these topics"),
+    ],
+)
+def test_pointers_carry_their_lead_apart_from_the_topics(
+    service: AnswerService, command: Command, query: str, status: Status, lead: str
+) -> None:
+    answer = service.ask(command, query)
+    assert answer.status is status and answer.suggestions
+    assert answer.lead is not None and answer.lead.startswith(lead)
+    assert answer.hint is None  # a hint only when nothing is suggested
+
+
+def test_nothing_matched_hints_at_the_conditions_covered(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    answer = service.ask(T, "zzzqqq")
+    assert answer.status is Status.NO_MATCH and not answer.suggestions and answer.lead is None
+    assert answer.hint == "Try a condition (AE, MG, SPS) or a treatment name"
+    assert all(f"{t.short_title}" in answer.hint for t in catalog.conditions)
+    assert (
+        answer.message
+        == "No topic matches that. Try a condition (AE, MG, SPS) or a treatment name."
+    )
 
 
 @pytest.mark.parametrize(

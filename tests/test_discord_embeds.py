@@ -117,3 +117,47 @@ def test_every_warning_sign_fits_the_message_content(service: AnswerService) -> 
     content = warning_content(answer)
     assert content is not None and len(content) <= CONTENT_LIMIT
     assert content.startswith("🚨 **Call your local emergency number now")
+
+
+# -- the embed cache -----------------------------------------------------------------------------
+
+
+def test_the_embed_cache_never_shows_one_answer_in_another(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from bot.discord_app.replies import Responder
+
+    responder = Responder(service)
+    answer = service.ask(Command.TREATMENT, "sps")
+    first = responder.embed_for(answer)
+    assert responder.embed_for(service.ask(Command.TREATMENT, "stiff person syndrome")) is first
+    # each shares the old key (command, status, topic) but differs in something the embed shows
+    others = [
+        replace(answer, text="Another text."),
+        replace(answer, title="Another title"),
+        replace(answer, disclaimer="Another disclaimer."),
+        replace(answer, reviewed=date(2020, 1, 1)),
+        replace(answer, sources=answer.sources[:1]),
+        replace(answer, status=Status.OUT_OF_SCOPE, text=None, message="A note."),
+    ]
+    for other in others:
+        embed = responder.embed_for(other)
+        assert embed.to_dict() == answer_embed(catalog, other).to_dict()
+        assert embed.to_dict() != first.to_dict()
+    assert responder.embed_for(answer).to_dict() == first.to_dict()  # the first is unchanged
+
+
+def test_notes_use_the_note_colour_and_answers_their_conditions(
+    service: AnswerService, catalog: Catalog
+) -> None:
+    from bot.discord_app.embeds import NOTE_COLOUR
+
+    caution = service.ask(Command.SIDEEFFECTS, "ciprofloxacin")
+    assert caution.status.is_note
+    assert answer_embed(catalog, caution).colour == NOTE_COLOUR
+    for topic_id, colour in (("sps", 0x2A9D8F), ("ae", 0x7B5EA7), ("mg", 0x3A6EA5)):
+        embed = answer_embed(catalog, service.ask(Command.RESISTANCE, topic_id))
+        assert embed.colour is not None and embed.colour.value == colour

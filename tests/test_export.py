@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.catalog import Catalog
+from bot.core.loader import load_catalog
 from bot.export import export, markdown_to_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +108,16 @@ def test_export_command_writes_a_file(python: str, tmp_path: Path) -> None:
         [python, "-m", "bot", "export"], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert markdown.stdout.startswith("# Content review")
+
+
+def test_the_heading_names_the_conditions_of_the_content(catalog: Catalog, content: Path) -> None:
+    assert export(catalog, "markdown").startswith(
+        "# Content review: AE, MG and SPS treatment information\n"
+    )
+    page = export(catalog, "html")
+    assert "<h1>Content review: AE, MG and SPS treatment information</h1>" in page
+    assert "<title>Content review: AE, MG and SPS</title>" in page
+    other = load_catalog(content)  # one condition, without a short title: its title
+    assert export(other, "markdown").startswith(
+        "# Content review: Example condition treatment information\n"
+    )

@@ -235,3 +235,22 @@ def test_notes_load_with_their_kind(tmp_path: Path) -> None:
     assert [(n.kind.value, n.name, n.aliases) for n in notes] == [
         ("out_of_scope", "Other disorder", ("otherdis",))
     ]
+
+
+@pytest.mark.parametrize("value", ["1", "[condition]", "Condition", "''"])
+def test_a_kind_that_is_not_one_of_the_choices(tmp_path: Path, value: str) -> None:
+    found = problems_for(tmp_path, cond=CONDITION.replace("kind: condition", f"kind: {value}"))
+    assert any("field kind" in p and "must be one of: condition, treatment" in p for p in found), (
+        found
+    )
+
+
+def test_a_condition_may_carry_a_short_title_and_a_colour(tmp_path: Path) -> None:
+    condition = CONDITION.replace(
+        "title: Example condition", 'title: Example condition\nshort_title: EC\ncolour: "#123abc"'
+    )
+    catalog = load_catalog(write_content(tmp_path / "content", {"cond": condition}))
+    cond = catalog.topics["cond"]
+    assert (cond.short_title, cond.colour) == ("EC", "#123ABC")
+    assert catalog.colour_for("drug") == "#123ABC"  # used for this condition alone
+    assert catalog.condition_names() == "EC"

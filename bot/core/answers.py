@@ -74,9 +74,25 @@ class Status(StrEnum):
     INTERACTION = "interaction"
     """A medicine named only in an interaction note (`fluvoxamine`); the note answers."""
 
+    @property
+    def is_note(self) -> bool:
+        """The body is a note (its text in `message`) rather than a topic's snippet."""
+        return self in (Status.OUT_OF_SCOPE, Status.MG_CAUTION, Status.INTERACTION)
 
-NOTE_STATUSES = (Status.OUT_OF_SCOPE, Status.MG_CAUTION, Status.INTERACTION)
-"""Answers whose body is a note rather than a topic's snippet."""
+    @property
+    def shows_snippet(self) -> bool:
+        """Shown as a titled text with sources and a disclaimer: a snippet or a note."""
+        return self is Status.ANSWER or self.is_note
+
+    @property
+    def offers_suggestions(self) -> bool:
+        """Its suggestions are offered to pick from (buttons on Discord)."""
+        return self in (Status.NO_MATCH, Status.WRONG_KIND)
+
+    @property
+    def lists_suggestions(self) -> bool:
+        """Its suggestions are listed by title under the lead (what to ask about instead)."""
+        return self in (Status.WRONG_KIND, Status.TOPIC_LIST)
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,9 @@ class Answer:
     title: str | None = None
     text: str | None = None
     message: str | None = None
+    """A note's text (note statuses); for the others, the whole sentence for `ask --json`.
+
+    Front ends render a pointer's `lead` and `hint` instead of taking this sentence apart."""
     sources: tuple[SourceRef, ...] = ()
     disclaimer: str | None = None
     reviewed: date | None = None
@@ -148,6 +167,17 @@ class Answer:
     """Warning signs the question raises, most urgent first; shown before everything else."""
     notes: tuple[NoteRef, ...] = ()
     """Interaction notes and MG cautions that apply beside the answer; shown before it."""
+    lead: str | None = None
+    """The sentence before the suggestions: "Did you mean one of these?", why the topic does
+    not fit the command, or what the command covers. None when nothing is suggested."""
+    hint: str | None = None
+    """When nothing matched and nothing is suggested: what to try instead, naming the conditions
+    covered (from content). It ends without a full stop, so a front end may add a pointer."""
+
+    @property
+    def body(self) -> str:
+        """What a snippet status shows under its title: the snippet's or the note's text."""
+        return self.text or self.message or ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the `ask --json` shape)."""
@@ -161,6 +191,8 @@ class Answer:
             "title": self.title,
             "text": self.text,
             "message": self.message,
+            "lead": self.lead,
+            "hint": self.hint,
             "sources": [_source_dict(s) for s in self.sources],
             "disclaimer": self.disclaimer,
             "reviewed": self.reviewed.isoformat() if self.reviewed else None,
@@ -208,6 +240,12 @@ class AnswerService:
         self.matcher = Matcher(catalog)
         self.signs = SignReader(catalog)
         self.interactions = InteractionReader(catalog)
+        conditions = catalog.condition_names()
+        self.hint = (
+            f"Try a condition ({conditions}) or a treatment name"
+            if conditions
+            else "Try a treatment name"
+        )
 
     def ask(self, command: Command, query: str, focus: str | None = None) -> Answer:
         """Answer `command` for `query`; any string gives an Answer, never an exception.
@@ -286,16 +324,17 @@ class AnswerService:
                 score=100.0,
                 disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
             )
+        lead = "Did you mean one of these?" if match.suggestions else None
+        hint = None if lead else self.hint
+        next_step = lead or f"{hint}."
         return Answer(
             command=command,
             query=query,
             status=Status.NO_MATCH,
-            message=(
-                "No topic matches that. Did you mean one of these?"
-                if match.suggestions
-                else "No topic matches that. Try a condition (SPS, AE, MG) or a treatment name."
-            ),
+            message=f"No topic matches that. {next_step}",
             suggestions=tuple(_ref(t) for t in match.suggestions),
+            lead=lead,
+            hint=hint,
         )
 
     def _warning_ref(self, sign: WarningSign) -> WarningRef:
@@ -361,16 +400,19 @@ class AnswerService:
             message=message,
             score=score,
             suggestions=tuple(_ref(t) for t in related),
+            lead=message,
         )
 
     def _topic_list(self, command: Command, query: str) -> Answer:
         topics = self.catalog.of_kind(*KINDS_FOR_COMMAND[command])
+        lead = f"/{command.value} covers these topics ({COMMAND_HELP[command]}):"
         return Answer(
             command=command,
             query=query,
             status=Status.TOPIC_LIST,
-            message=f"/{command.value} covers these topics ({COMMAND_HELP[command]}):",
+            message=lead,
             suggestions=tuple(_ref(t) for t in topics),
+            lead=lead,
         )
 
     def autocomplete(

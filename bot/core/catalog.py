@@ -212,6 +212,15 @@ class Topic:
     used_for: tuple[str, ...] = ()
     warning_signs: tuple[WarningSign, ...] = ()
     file: str = ""
+    colour: str | None = None
+    """Conditions only: the colour of its answers on Discord, "#RRGGBB" (None: neutral)."""
+    short_title: str | None = None
+    """Conditions only: the name used where the conditions are listed ("SPS")."""
+
+    @property
+    def short_name(self) -> str:
+        """The short title, or the title when there is none."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,33 @@ class Catalog:
     def of_kind(self, *kinds: Kind) -> tuple[Topic, ...]:
         """Topics of the given kinds, conditions before treatments, each group by title."""
         return tuple(topic for kind in kinds for topic in self._by_kind[kind])
+
+    @property
+    def conditions(self) -> tuple[Topic, ...]:
+        """The conditions covered, by title."""
+        return self._by_kind[Kind.CONDITION]
+
+    def condition_names(self, last: str = ", ") -> str:
+        """The conditions' short names, by title, joined: `AE, MG and SPS` with last=" and "."""
+        names = [topic.short_name for topic in self.conditions]
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + last + names[-1]
+
+    def colour_for(self, topic_id: str | None) -> str | None:
+        """A condition's own colour; a treatment takes its condition's when it has just one.
+
+        "#RRGGBB", or None for a topic without one (front ends show a neutral colour).
+        """
+        topic = self.topics.get(topic_id or "")
+        if topic is None:
+            return None
+        if topic.kind is Kind.CONDITION:
+            return topic.colour
+        if len(topic.used_for) == 1:
+            condition = self.topics.get(topic.used_for[0])
+            return condition.colour if condition is not None else None
+        return None
 
     def treatments_for(self, condition_id: str) -> tuple[Topic, ...]:
         """Treatments whose `used_for` names the condition, by title."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.catalog import Catalog, Interaction
+from bot.core.catalog import Catalog, Interaction, TopicName
 from bot.core.cues import CueGroups, Question
 from bot.core.phrases import Phrase
 
@@ -13,7 +13,7 @@ class InteractionReader:
     def __init__(self, catalog: Catalog) -> None:
         self.interactions = catalog.interactions
         self._spans: list[range] = []
-        groups = []
+        groups: list[tuple[Phrase | TopicName, ...]] = []
         for interaction in self.interactions:
             start = len(groups)
             groups.extend(interaction.between)

@@ -52,10 +52,14 @@ SOURCE_ID = re.compile(r"^[A-Z0-9]+(?:-[A-Za-z0-9]+)*$")
 DISCLAIMER_ID = TOPIC_ID
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL = re.compile(r"^https?://\S+$")
+COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+"""A condition's colour: `#` and six hexadecimal digits, as in "#2A9D8F"."""
 
 MAX_SNIPPET_CHARS = 4096
 """Discord's limit for an embed description: a snippet must fit one embed."""
 MAX_TITLE_CHARS = 200
+MAX_SHORT_TITLE_CHARS = 40
+"""The longest short title: a name like "SPS" that lists of the conditions use."""
 MAX_ALIAS_CHARS = 100
 """The longest alias: what a member types, never a sentence."""
 MAX_ALIASES_PER_TOPIC = 200
@@ -65,7 +69,19 @@ MAX_FILE_BYTES = 512 * 1024
 MAX_TOPIC_FILES = 20_000
 """The most files topics/ may hold: room for 10,000 topics and more, not for a runaway folder."""
 
-TOPIC_KEYS = ("id", "kind", "title", "aliases", "used_for", "warning_signs", "snippets")
+TOPIC_KEYS = (
+    "id",
+    "kind",
+    "title",
+    "short_title",
+    "colour",
+    "aliases",
+    "used_for",
+    "warning_signs",
+    "snippets",
+)
+CONDITION_ONLY_KEYS = ("short_title", "colour")
+"""Keys only a condition topic may have."""
 SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
 SIGN_KEYS = ("id", "level", "means", "do", "sources", "phrases", "with_any", "instead_of")
 INTERACTION_KEYS = ("id", "name", "between", "note", "sources")
@@ -196,18 +212,17 @@ class _Checker:
     ) -> _Choice | None:
         """The value of `key` as one of the enum `kind`'s values; None (and a problem) if not."""
         raw = mapping.get(key)
-        try:
+        if isinstance(raw, str) and raw in {member.value for member in kind}:
             return kind(raw)
-        except ValueError:
-            allowed = ", ".join(member.value for member in kind)
-            self.add(
-                file,
-                f"'{raw}' must be one of: {allowed}",
-                topic=topic,
-                field=field,
-                line=_line(mapping, key),
-            )
-            return None
+        allowed = ", ".join(member.value for member in kind)
+        self.add(
+            file,
+            f"'{raw}' must be one of: {allowed}",
+            topic=topic,
+            field=field,
+            line=_line(mapping, key),
+        )
+        return None
 
     def text(
         self,
@@ -358,7 +373,7 @@ def _load_policy(checker: _Checker, root: Path) -> SourcePolicy:
         checker.add(file, "must be a mapping with refused_hosts: [...] (and primary_kinds)")
         return SourcePolicy()
     checker.unknown_keys(file, data, POLICY_KEYS, None, "")
-    kinds = PRIMARY_KINDS
+    kinds: tuple[SourceKind, ...] = PRIMARY_KINDS
     if "primary_kinds" in data:
         listed = checker.text_list(file, data, "primary_kinds", None, "primary_kinds")
         known = {k.value: k for k in SourceKind}
@@ -612,6 +627,7 @@ def _load_topic(
         else []
     )
     snippets = _load_snippets(checker, file, data, topic_id, kind, sources, disclaimers)
+    short_title, colour = _condition_looks(checker, file, data, topic_id, kind)
 
     topic = Topic(
         id=topic_id,
@@ -621,8 +637,56 @@ def _load_topic(
         snippets=snippets,
         used_for=used_for,
         file=file,
+        colour=colour,
+        short_title=short_title,
     )
     return _RawTopic(topic, file, _line(data, "aliases"), signs)
+
+
+def _condition_looks(
+    checker: _Checker, file: str, data: LineMap, topic_id: str, kind: Kind | None
+) -> tuple[str | None, str | None]:
+    """A condition's optional `short_title` and `colour` ("#RRGGBB", upper case)."""
+    for key in CONDITION_ONLY_KEYS:
+        if key in data and kind is Kind.TREATMENT:
+            checker.add(
+                file,
+                f"only conditions have {key}",
+                topic=topic_id,
+                field=key,
+                line=_line(data, key),
+            )
+    if kind is Kind.TREATMENT:
+        return None, None
+    short_title = None
+    if "short_title" in data:
+        short_title = checker.text(
+            file, data, "short_title", topic_id, "short_title", limit=MAX_SHORT_TITLE_CHARS
+        )
+    colour = None
+    if "colour" in data:
+        raw = data.get("colour")
+        line = _line(data, "colour")
+        if raw is None:
+            checker.add(
+                file,
+                'missing: write the colour in quotes, e.g. colour: "#2A9D8F" '
+                "(an unquoted # starts a comment)",
+                topic=topic_id,
+                field="colour",
+                line=line,
+            )
+        elif not isinstance(raw, str) or not COLOUR.match(raw.strip()):
+            checker.add(
+                file,
+                f"'{raw}' is not a colour like \"#2A9D8F\" (# and six hexadecimal digits)",
+                topic=topic_id,
+                field="colour",
+                line=line,
+            )
+        else:
+            colour = raw.strip().upper()
+    return short_title or None, colour
 
 
 @dataclass
@@ -1079,7 +1143,7 @@ def _load_all(checker: _Checker, root: Path) -> Catalog:
     )
     interactions = _load_interactions(checker, root, sources, topic_ids)
     calm = _load_calm(checker, root)
-    cited = [
+    cited: list[tuple[str, str | None, str, tuple[str, ...]]] = [
         (raw.file, raw.topic.id, f"snippets.{command.value}", snippet.sources)
         for raw in raw_topics
         for command, snippet in raw.topic.snippets.items()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
@@ -52,13 +52,19 @@ class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         yaml.parser.Parser.__init__(self)
 
 
-try:  # the C parser is several times faster; the Python one gives the same results
-    from yaml.cyaml import CParser as _Parser
+# The C parser is several times faster; the Python one gives the same results. The type checker
+# sees the C classes (the stubs describe them); a PyYAML without libyaml gets the Python ones.
+if TYPE_CHECKING:
+    from yaml import CSafeLoader as _FastBase
+    from yaml._yaml import CParser as _Parser
+else:
+    try:
+        from yaml import CSafeLoader as _FastBase
+        from yaml._yaml import CParser as _Parser
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as _FastBase
 
-    _FastBase: type[yaml.SafeLoader] | None = yaml.CSafeLoader  # type: ignore[assignment]
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _Parser = _PyParser  # type: ignore[assignment,misc]
-    _FastBase = None
+        _Parser = _PyParser
 
 _MAYBE_ANCHOR = re.compile(r"&(?<![0-9A-Za-z]&)(?!\s)")
 """An `&` that could start an anchor. One inside a word (a URL's `?a=1&b=2`) or before a space
@@ -66,22 +72,12 @@ _MAYBE_ANCHOR = re.compile(r"&(?<![0-9A-Za-z]&)(?!\s)")
 no alias either (an alias must name an anchor)."""
 
 
-class _NoAnchorComposer(Composer):
-    """PyYAML's composer, refusing any anchor or alias event before a node is made of it.
+class _ContentLoader(Composer, _Parser, SafeConstructor, Resolver):
+    """SafeLoader with line tracking and no anchors; it builds nothing but plain data.
 
-    The C parser's own composer cannot be hooked, so the Python one composes the C parser's
-    events. Text in which no anchor can start (`_MAYBE_ANCHOR`) skips it for the all-C loader.
+    The C parser's own composer cannot be hooked, so the Python one (first in the bases)
+    composes the C parser's events, refusing any anchor or alias before a node is made of it.
     """
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise YamlSyntaxError(ANCHORS_REFUSED, event.start_mark.line + 1)
-        return super().compose_node(parent, index)
-
-
-class _ContentLoader(_NoAnchorComposer, _Parser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
-    """SafeLoader with line tracking and no anchors; it builds nothing but plain data."""
 
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
@@ -89,15 +85,22 @@ class _ContentLoader(_NoAnchorComposer, _Parser, SafeConstructor, Resolver):  # 
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
 
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Compose the next node, unless it is an anchor or an alias."""
+        event = self.peek_event()
+        if event is not None and (
+            isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None
+        ):
+            mark = event.start_mark
+            raise YamlSyntaxError(ANCHORS_REFUSED, mark.line + 1 if mark is not None else None)
+        return super().compose_node(parent, index)
 
-class _FastLoader(_FastBase or _ContentLoader):  # type: ignore[misc]
+
+class _FastLoader(_FastBase):
     """The C loader, all in C up to construction: for text in which no anchor can start."""
 
 
-_LOADERS: tuple[type[yaml.SafeLoader], ...] = (_ContentLoader, _FastLoader)
-
-
-def _construct_mapping(loader: _ContentLoader, node: yaml.MappingNode) -> LineMap:
+def _construct_mapping(loader: SafeConstructor, node: yaml.MappingNode) -> LineMap:
     loader.flatten_mapping(node)
     mapping = LineMap()
     mapping.line = node.start_mark.line + 1
@@ -119,22 +122,44 @@ def _construct_mapping(loader: _ContentLoader, node: yaml.MappingNode) -> LineMa
     return mapping
 
 
-for _loader in _LOADERS:
-    # Dates stay strings so a malformed one is reported as a content error, not a crash.
-    _loader.yaml_implicit_resolvers = {
+_Loader = type[_ContentLoader] | type[_FastLoader]
+
+
+def _builds_plain_data(loader: _Loader) -> None:
+    """Make `loader` build LineMaps, and leave dates as text.
+
+    A malformed date is then reported as a content error, not a crash.
+    """
+    loader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    _loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    loader.yaml_constructors = {
+        **loader.yaml_constructors,
+        "tag:yaml.org,2002:map": _construct_mapping,
+    }
+
+
+_builds_plain_data(_ContentLoader)
+_builds_plain_data(_FastLoader)
+
+
+def _load_with(loader_class: _Loader, text: str) -> Any:
+    """What yaml.load does, for a loader class its type hints do not list."""
+    loader = loader_class(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _load(text: str) -> Any:
     if _MAYBE_ANCHOR.search(text) is None:
         try:
-            return yaml.load(text, Loader=_FastLoader)
+            return _load_with(_FastLoader, text)
         except yaml.YAMLError:
             pass  # an alias names no anchor, or bad syntax: the careful loader says which
-    return yaml.load(text, Loader=_ContentLoader)
+    return _load_with(_ContentLoader, text)
 
 
 def parse_yaml(text: str) -> Any:

@@ -6,10 +6,12 @@ footer 2,048, 25 fields, 6,000 in all); message content stays within 2,000 chara
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 
 from bot.core.answers import Answer, NoteRef, SourceRef, Status
-from bot.core.catalog import Catalog, Kind, Level
+from bot.core.catalog import Catalog, Level
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -20,11 +22,6 @@ FIELDS_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 
-COLOURS = {
-    "sps": discord.Colour(0x2A9D8F),  # teal
-    "ae": discord.Colour(0x7B5EA7),  # purple
-    "mg": discord.Colour(0x3A6EA5),  # blue
-}
 NEUTRAL = discord.Colour(0x6C757D)
 NOTE_COLOUR = discord.Colour(0xE9A23B)
 EMERGENCY_PREFIX = "🚨 "
@@ -40,15 +37,9 @@ def _cut(text: str, limit: int) -> str:
 
 
 def colour_for(catalog: Catalog, topic_id: str | None) -> discord.Colour:
-    """A condition's own colour; a treatment takes its condition's when it has just one."""
-    topic = catalog.topics.get(topic_id or "")
-    if topic is None:
-        return NEUTRAL
-    if topic.kind is Kind.CONDITION:
-        return COLOURS.get(topic.id, NEUTRAL)
-    if len(topic.used_for) == 1:
-        return COLOURS.get(topic.used_for[0], NEUTRAL)
-    return NEUTRAL
+    """The colour content gives the topic's condition (see Catalog.colour_for), or neutral."""
+    colour = catalog.colour_for(topic_id)
+    return discord.Colour.from_str(colour) if colour else NEUTRAL
 
 
 WARNING_LEADS = {
@@ -113,27 +104,49 @@ def _source_fields(
     return []
 
 
+@dataclass(frozen=True)
+class Card:
+    """Everything an answer's embed is built from, and nothing else (a cache key for it)."""
+
+    title: str
+    description: str
+    colour: int
+    footer: str
+    sources: tuple[SourceRef, ...]
+
+
+def answer_card(catalog: Catalog, answer: Answer) -> Card:
+    """What the answer's embed shows: a snippet's or a note's title, text, colour and sources."""
+    footer = answer.disclaimer or ""
+    if answer.reviewed:
+        footer += f" · Reviewed {answer.reviewed.isoformat()}"
+    colour = NOTE_COLOUR if answer.status.is_note else colour_for(catalog, answer.topic)
+    return Card(
+        title=_cut(answer.title or "Answer", TITLE_LIMIT),
+        description=_cut(answer.body, DESCRIPTION_LIMIT),
+        colour=colour.value,
+        footer=_cut(footer, FOOTER_LIMIT),
+        sources=answer.sources,
+    )
+
+
+def card_embed(card: Card, total: int = EMBED_TOTAL_LIMIT) -> discord.Embed:
+    """The embed of a card; sources are cut (with a count of the rest) to fit `total`."""
+    embed = discord.Embed(title=card.title, description=card.description, colour=card.colour)
+    budget = total - len(card.title) - len(card.description) - len(card.footer)
+    for name, value in _source_fields(card.sources, budget, SHOWN_SOURCES):
+        embed.add_field(name=name, value=value, inline=False)
+    if card.footer:
+        embed.set_footer(text=card.footer)
+    return embed
+
+
 def answer_embed(catalog: Catalog, answer: Answer, total: int = EMBED_TOTAL_LIMIT) -> discord.Embed:
     """The embed for a snippet or a note: title, text, sources, disclaimer and review date.
 
     Sources are cut (with a count of the rest) to keep the embed within `total` characters.
     """
-    title = _cut(answer.title or "Answer", TITLE_LIMIT)
-    description = _cut(answer.text or answer.message or "", DESCRIPTION_LIMIT)
-    colour = (
-        NOTE_COLOUR if answer.status is not Status.ANSWER else colour_for(catalog, answer.topic)
-    )
-    embed = discord.Embed(title=title, description=description, colour=colour)
-    footer = answer.disclaimer or ""
-    if answer.reviewed:
-        footer += f" · Reviewed {answer.reviewed.isoformat()}"
-    footer = _cut(footer, FOOTER_LIMIT)
-    budget = total - len(title) - len(description) - len(footer)
-    for name, value in _source_fields(answer.sources, budget, SHOWN_SOURCES):
-        embed.add_field(name=name, value=value, inline=False)
-    if footer:
-        embed.set_footer(text=footer)
-    return embed
+    return card_embed(answer_card(catalog, answer), total)
 
 
 def all_sources_embed(answer: Answer) -> discord.Embed:
@@ -192,13 +205,11 @@ def suggestion_content(answer: Answer) -> str:
     if answer.status is Status.NO_MATCH:
         shown = escape(answer.query) or "that"
         parts.append(f"No topic matches “{shown}”.")
-        if answer.suggestions:
-            parts.append("Did you mean one of these?")
-        else:
-            parts.append("Try a condition (SPS, AE, MG) or a treatment name, or see `/topics`.")
-    elif answer.message:
-        parts.append(answer.message)
-    if answer.status in (Status.WRONG_KIND, Status.TOPIC_LIST):
+    if answer.lead:
+        parts.append(answer.lead)
+    elif answer.hint:
+        parts.append(f"{answer.hint}, or see `/topics`.")
+    if answer.status.lists_suggestions:
         parts.append("\n".join(f"- {ref.title}" for ref in answer.suggestions))
     text = "\n".join(part for part in parts if part)
     warnings = warning_content(answer)

@@ -11,27 +11,45 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.core.answers import NOTE_STATUSES, Answer, AnswerService, Status
+from bot.core.answers import Answer, AnswerService, Status
 from bot.core.catalog import Command
 from bot.discord_app.embeds import (
     SHOWN_SOURCES,
+    Card,
     all_sources_embed,
-    answer_embed,
+    answer_card,
     answer_embeds,
+    card_embed,
     suggestion_content,
     warning_content,
 )
 from bot.discord_app.pacing import wait_message
 from bot.storage.base import GuildSettings, Visibility
 
+if TYPE_CHECKING:
+    from bot.discord_app.client import SupportBot
+
 NO_MENTIONS = discord.AllowedMentions.none()
 INTERACTION_LIFETIME = timedelta(minutes=15)
 MAX_SUGGESTION_BUTTONS = 5
-SNIPPET_STATUSES = (Status.ANSWER, *NOTE_STATUSES)
 _EMBED_CACHE_SIZE = 512
+_COMMANDS = "|".join(re.escape(command.value) for command in Command)
+"""The commands a button's custom id may name (a regex alternation)."""
+_TOPIC_ID = r"[a-z0-9-]{1,80}"
+
+ViewButton = discord.ui.Button[discord.ui.View]
+"""A button in a message's view (what the dynamic items below wrap)."""
+AnyItem = discord.ui.Item[Any]
+"""Any component a view can carry, a dynamic item included."""
+
+
+def _bot(interaction: discord.Interaction) -> SupportBot:
+    """The bot that received the interaction (only the SupportBot registers these buttons)."""
+    return cast("SupportBot", interaction.client)
 
 
 async def _refuse(interaction: discord.Interaction, text: str) -> bool:
@@ -54,13 +72,13 @@ async def asker_only(interaction: discord.Interaction) -> bool:
 
 async def paced(interaction: discord.Interaction) -> bool:
     """Let a button answer only within the member's pace, like the answer commands."""
-    wait = interaction.client.pace.retry_after(interaction.user.id)  # type: ignore[attr-defined]
+    wait = _bot(interaction).pace.retry_after(interaction.user.id)
     if wait:
         return await _refuse(interaction, wait_message(wait))
     return True
 
 
-class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
+class ShareButton(discord.ui.DynamicItem[ViewButton], template=r"share"):
     """Posts the private answer it sits under publicly, exactly as it was shown."""
 
     def __init__(self) -> None:
@@ -75,7 +93,7 @@ class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
     ) -> ShareButton:
         """Rebuild from a press."""
         return cls()
@@ -91,19 +109,19 @@ class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"share"):
         """
         message = interaction.message
         assert message is not None
-        if not interaction.client.shared.first(message.id):  # type: ignore[attr-defined]
+        if not _bot(interaction).shared.first(message.id):
             await _refuse(interaction, "This answer has already been shared in the channel.")
             return
         await interaction.response.edit_message(view=_shared_view())
         await interaction.followup.send(
-            content=message.content or None,
+            content=message.content or discord.utils.MISSING,
             embeds=message.embeds,
             ephemeral=False,
             allowed_mentions=NO_MENTIONS,
         )
 
 
-class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remove"):
+class RemoveButton(discord.ui.DynamicItem[ViewButton], template=r"remove"):
     """Under a public answer (servers that chose public answers): the asker can take it down."""
 
     def __init__(self) -> None:
@@ -115,7 +133,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remove"
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
     ) -> RemoveButton:
         """Rebuild from a press."""
         return cls()
@@ -131,8 +149,8 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remove"
 
 
 class SuggestionButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"suggest:(?P<command>treatment|sideeffects|resistance):(?P<topic>[a-z0-9-]{1,80})",
+    discord.ui.DynamicItem[ViewButton],
+    template=rf"suggest:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
 ):
     """Answers with one suggested topic when pressed."""
 
@@ -149,7 +167,7 @@ class SuggestionButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
     ) -> SuggestionButton:
         """Rebuild from a press (the template admits only real commands)."""
         return cls(Command(match["command"]), match["topic"])
@@ -160,17 +178,17 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer as if the member had typed the topic."""
-        client = interaction.client
-        responder: Responder = client.responder  # type: ignore[attr-defined]
-        settings = client.guild_settings(interaction.guild_id)  # type: ignore[attr-defined]
+        client = _bot(interaction)
+        responder = client.responder
+        settings = client.guild_settings(interaction.guild_id)
         answer = responder.service.ask(self.command, self.topic_id)
         await responder.send(interaction, answer, settings)
-        client.record(interaction.guild_id, answer)  # type: ignore[attr-defined]
+        client.record(interaction.guild_id, answer)
 
 
 class SourcesButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"sources:(?P<command>treatment|sideeffects|resistance):(?P<topic>[a-z0-9-]{1,80})",
+    discord.ui.DynamicItem[ViewButton],
+    template=rf"sources:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
 ):
     """Lists every source of an answer privately (the answer itself shows the first few)."""
 
@@ -188,7 +206,7 @@ class SourcesButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
     ) -> SourcesButton:
         """Rebuild from a press (the template admits only real commands)."""
         return cls(Command(match["command"]), match["topic"])
@@ -199,14 +217,14 @@ class SourcesButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Anyone may see the sources, privately: they hold no member data."""
-        responder: Responder = interaction.client.responder  # type: ignore[attr-defined]
+        responder = _bot(interaction).responder
         answer = responder.service.ask(self.command, self.topic_id)
         await interaction.response.send_message(
             embed=all_sources_embed(answer), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
-def _finished(*items: discord.ui.Item) -> discord.ui.View:
+def _finished(*items: AnyItem) -> discord.ui.View:
     """A view that only carries components: stopped, so discord.py keeps nothing for it."""
     view = discord.ui.View(timeout=None)
     for item in items:
@@ -226,7 +244,7 @@ class Responder:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
-        self._embeds: dict[tuple[str, str, str | None], discord.Embed] = {}
+        self._embeds: dict[Card, discord.Embed] = {}
         self._share_view: discord.ui.View | None = None
         self._remove_view: discord.ui.View | None = None
 
@@ -237,19 +255,23 @@ class Responder:
         return [self.embed_for(answer)]
 
     def embed_for(self, answer: Answer) -> discord.Embed:
-        """The answer's embed; snippets do not change while served, so each is built once."""
-        key = (answer.command.value, answer.status.value, answer.topic or answer.title)
-        embed = self._embeds.get(key)
+        """The answer's embed, built once for each card (everything the embed is built from).
+
+        Two answers share an embed only when everything it shows is the same, so nothing of
+        one server's or one question's answer can show in another's.
+        """
+        card = answer_card(self.service.catalog, answer)
+        embed = self._embeds.get(card)
         if embed is None:
             if len(self._embeds) >= _EMBED_CACHE_SIZE:
                 self._embeds.clear()
-            embed = self._embeds[key] = answer_embed(self.service.catalog, answer)
+            embed = self._embeds[card] = card_embed(card)
         return embed
 
     def _view_for(self, answer: Answer, public: bool) -> discord.ui.View:
         """Share (or Remove), and All sources when the answer has more than it shows."""
         if answer.status is Status.ANSWER and answer.topic and len(answer.sources) > SHOWN_SOURCES:
-            first: discord.ui.Item = RemoveButton() if public else ShareButton()
+            first: AnyItem = RemoveButton() if public else ShareButton()
             return _finished(first, SourcesButton(answer.command, answer.topic))
         return self._button_view(public)
 
@@ -273,7 +295,7 @@ class Responder:
         """
         if answer.emergency and settings is not None and settings.emergency_text:
             answer = replace(answer, emergency=settings.emergency_text)
-        if answer.status in SNIPPET_STATUSES:
+        if answer.status.shows_snippet:
             public = settings is not None and settings.visibility is Visibility.PUBLIC
             await interaction.response.send_message(
                 content=warning_content(answer),
@@ -283,7 +305,7 @@ class Responder:
                 allowed_mentions=NO_MENTIONS,
             )
             return
-        pickable = answer.status in (Status.NO_MATCH, Status.WRONG_KIND) and answer.suggestions
+        pickable = answer.status.offers_suggestions and answer.suggestions
         buttons = [
             SuggestionButton(answer.command, ref.id, ref.title)
             for ref in answer.suggestions[:MAX_SUGGESTION_BUTTONS]
