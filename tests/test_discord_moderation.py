@@ -8,32 +8,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.catalog import Kind
-from bot.discord_app.client import SupportBot, build_bot
+from bot.discord_app.client import SupportBot
 from bot.server_settings import SETTINGS, SettingKind
-from bot.settings import Settings
 from bot.storage.base import GuildSettings, Visibility
-from tests.discord_standin import APPLICATION_COMMAND, AUTOCOMPLETE, DiscordStandIn, running_bot
+from tests.discord_standin import APPLICATION_COMMAND, AUTOCOMPLETE, DiscordStandIn
 from tests.helpers import EPHEMERAL, buttons, eventually
 
 
 @pytest.fixture
-async def bot(standin, storage, content_copy) -> AsyncIterator[SupportBot]:
-    settings = Settings(
-        token="stand-in-token",
-        content_dir=content_copy,
-        api_base=standin.api_base,
-        gateway_url=standin.gateway_url,
-    )
-    support_bot = build_bot(settings, storage, guild_ready_timeout=0.1)
-    async with running_bot(support_bot, standin) as running:
-        await running.tree.sync()
-        yield running
+def bot(bot_with_storage: SupportBot) -> SupportBot:
+    return bot_with_storage
 
 
 async def command(standin: DiscordStandIn, name: str, options=None, user=None) -> dict:
