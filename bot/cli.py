@@ -1,4 +1,9 @@
-"""The command line: `python -m bot [ask|topics|check]`, or an interactive console."""
+"""The command line: `python -m bot [ask|topics|check]`, or an interactive console.
+
+Errors end a command in one place, `main`: every expected error is a BotError, printed (with
+control characters escaped) and turned into its own `exit_code`. Outcomes that are not errors
+(no topic found, problems found by `check`, an unhealthy bot) are returned as EXIT_NOT_FOUND.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,26 @@ from bot.content_dir import resolve_content_dir
 from bot.core.answers import AnswerService, UnknownCommandError, parse_command
 from bot.core.catalog import Catalog, Command
 from bot.core.loader import ContentError, load_catalog
+from bot.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, BotError
 from bot.export import FORMATS, export
 from bot.health import MAX_AGE_SECONDS, check_health, heartbeat_path
 from bot.render_text import render_answer
 from bot.settings import Settings, SettingsError, read_env_file
+from bot.terminal_text import printable
 
-EXIT_OK = 0
-EXIT_NO_MATCH = 1
-"""`check` found problems, or `ask` found no topic (like grep)."""
-EXIT_USAGE = 2
-"""Bad arguments, or content that does not load."""
+
+class UsageError(BotError):
+    """Arguments that do not fit together, or a file they name that cannot be read or written."""
+
+
+class ContentNotServed(BotError):
+    """The content folder has problems, so a command that serves it refuses to start."""
+
+    def __init__(self, content_dir: Path, error: ContentError) -> None:
+        super().__init__(
+            f"The content in {content_dir} has {len(error.problems)} problem(s); "
+            "nothing is served from it. Run `python -m bot check` to list them."
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,38 +117,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(content_dir: Path, err: TextIO) -> Catalog | None:
+def _load(content_dir: Path) -> Catalog:
     try:
         return load_catalog(content_dir)
     except ContentError as error:
-        print(
-            f"The content in {content_dir} has {len(error.problems)} problem(s); "
-            "nothing is served from it. Run `python -m bot check` to list them.",
-            file=err,
-        )
-        return None
+        raise ContentNotServed(content_dir, error) from None
 
 
-def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO, err: TextIO) -> int:
+def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
     if args.batch:
         if args.command or args.query:
-            print("ask: give either --batch FILE or COMMAND QUERY, not both.", file=err)
-            return EXIT_USAGE
-        return _ask_batch(args.batch, args.json, service, out, err)
+            raise UsageError("ask: give either --batch FILE or COMMAND QUERY, not both.")
+        return _ask_batch(args.batch, args.json, service, out)
     if not args.command:
-        print("ask: which command? Usage: python -m bot ask COMMAND QUERY", file=err)
-        return EXIT_USAGE
-    try:
-        command = parse_command(args.command)
-    except UnknownCommandError as error:
-        print(error, file=err)
-        return EXIT_USAGE
+        raise UsageError("ask: which command? Usage: python -m bot ask COMMAND QUERY")
+    command = parse_command(args.command)
     answer = service.ask(command, " ".join(args.query))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False), file=out)
     else:
         out.write(render_answer(answer))
-    return EXIT_OK if answer.topic else EXIT_NO_MATCH
+    return EXIT_OK if answer.topic else EXIT_NOT_FOUND
 
 
 def _batch_line(line_number: int, line: str, service: AnswerService) -> dict[str, object]:
@@ -147,17 +151,15 @@ def _batch_line(line_number: int, line: str, service: AnswerService) -> dict[str
     return service.ask(command, query).to_dict()
 
 
-def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO, err: TextIO) -> int:
+def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) -> int:
     if not as_json:
-        print("ask --batch writes JSON lines: add --json.", file=err)
-        return EXIT_USAGE
+        raise UsageError("ask --batch writes JSON lines: add --json.")
     try:
         source = (
             sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
         )
     except OSError as error:
-        print(f"Cannot read {path}: {error.strerror}", file=err)
-        return EXIT_USAGE
+        raise UsageError(f"Cannot read {path}: {error.strerror}") from None
     with source:
         for number, raw in enumerate(source, 1):
             line = raw.rstrip("\r\n")
@@ -195,8 +197,7 @@ def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: Te
     try:
         Path(output).write_text(document, encoding="utf-8")
     except OSError as error:
-        print(f"Cannot write {output}: {error.strerror}", file=err)
-        return EXIT_USAGE
+        raise UsageError(f"Cannot write {output}: {error.strerror}") from None
     print(f"Wrote {output} ({len(catalog.topics)} topics, {fmt}).", file=err)
     return EXIT_OK
 
@@ -204,12 +205,12 @@ def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: Te
 def _health(max_age: float, out: TextIO) -> int:
     try:
         data_dir = Settings.load().data_dir
-    except SettingsError as error:
-        print(f"unhealthy: {error}", file=out)
-        return EXIT_NO_MATCH
+    except SettingsError as error:  # a result, not an error: a bot without settings is not up
+        print(f"unhealthy: {printable(error)}", file=out)
+        return EXIT_NOT_FOUND
     healthy, reason = check_health(heartbeat_path(data_dir), max_age)
     print(reason, file=out)
-    return EXIT_OK if healthy else EXIT_NO_MATCH
+    return EXIT_OK if healthy else EXIT_NOT_FOUND
 
 
 def _check(content_dir: Path, out: TextIO) -> int:
@@ -219,7 +220,7 @@ def _check(content_dir: Path, out: TextIO) -> int:
         for problem in error.problems:
             print(problem, file=out)
         print(f"\n{len(error.problems)} problem(s) in {content_dir}; fix them all.", file=out)
-        return EXIT_NO_MATCH
+        return EXIT_NOT_FOUND
     snippets = sum(len(t.snippets) for t in catalog.topics.values())
     print(
         f"OK: {len(catalog.topics)} topics, {snippets} snippets, {len(catalog.sources)} sources "
@@ -237,9 +238,21 @@ def _token_configured() -> bool:
 def main(
     argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
-    """Run the command line; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; return the exit code.
+
+    The one place that ends a command on an error: a BotError is printed to `err` (control
+    characters escaped: it may quote a path or a setting) and gives its own exit code.
+    """
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args, out, err)
+    except BotError as error:
+        print(printable(error), file=err)
+        return error.exit_code
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the chosen command; expected errors are raised as BotError."""
     content_dir = resolve_content_dir(args.content_dir)
     if args.action == "check":
         return _check(content_dir, out)
@@ -250,26 +263,19 @@ def main(
         # directly, so all three work beside the running bot (which holds the data folder)
         from bot.curators import run_curator_command
 
-        return run_curator_command(args, out, err)
-    token_set = False
-    if args.action is None:
-        try:
-            token_set = _token_configured()
-        except SettingsError as error:  # .env unreadable: cannot tell bot from console
-            print(error, file=err)
-            return EXIT_USAGE
-    if args.action in ("run", "sync") or (args.action is None and token_set):
+        return run_curator_command(args, out)
+    # an unreadable .env raises SettingsError: bot or console cannot be told apart without it
+    token_set = args.action is None and _token_configured()
+    if args.action in ("run", "sync") or token_set:
         from bot.discord_app.main import run_discord
 
         return run_discord(
             args.action or "run", args.content_dir, getattr(args, "guild", None), err
         )
-    catalog = _load(content_dir, err)
-    if catalog is None:
-        return EXIT_USAGE
+    catalog = _load(content_dir)
     service = AnswerService(catalog)
     if args.action == "ask":
-        return _ask(args, service, out, err)
+        return _ask(args, service, out)
     if args.action == "topics":
         return _topics(catalog, args.json, out)
     if args.action == "export":
@@ -284,12 +290,12 @@ def run() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
-        code = 130
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (e.g. `| head`); say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = 0
+        code = EXIT_OK
     sys.exit(code)
 
 

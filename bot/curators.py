@@ -1,4 +1,7 @@
-"""`python -m bot reports` and `python -m bot stats`: what curators need, across servers."""
+"""`python -m bot reports`, `stats` and `backup`: what curators need, across servers.
+
+Errors (SettingsError, StorageError) are raised for bot.cli.main to print with their exit code.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import sqlite3
 from pathlib import Path
 from typing import TextIO
 
-from bot.settings import Settings, SettingsError
+from bot.errors import EXIT_NOT_FOUND, EXIT_OK
+from bot.settings import Settings
 from bot.storage.base import StorageError
 from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
 from bot.terminal_text import printable
@@ -20,9 +24,9 @@ async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out
     if close is not None:
         if not await storage.close_report(close):
             print(f"No open report #{close}.", file=out)
-            return 1
+            return EXIT_NOT_FOUND
         print(f"Report #{close} closed.", file=out)
-        return 0
+        return EXIT_OK
     reports = await storage.reports()
     if as_json:
         rows = [
@@ -37,7 +41,7 @@ async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out
             for r in reports
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=2), file=out)
-        return 0
+        return EXIT_OK
     if not reports:
         print("No open reports.", file=out)
     for r in reports:  # members wrote the text and their names: no control characters raw
@@ -47,7 +51,7 @@ async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out
             file=out,
         )
         print(f"    {printable(r.text)}", file=out)
-    return 0
+    return EXIT_OK
 
 
 async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) -> int:
@@ -55,7 +59,7 @@ async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) 
     if as_json:
         data = {"days": stats.days, "topics": stats.topics, "unanswered": stats.unanswered}
         print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
-        return 0
+        return EXIT_OK
     print(f"All servers, last {stats.days} days", file=out)
     print("Top topics:", file=out)
     for topic, count in stats.topics or [("(none yet)", 0)]:
@@ -63,7 +67,7 @@ async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) 
     print("Top unanswered questions:", file=out)
     for query, count in stats.unanswered or [("(none)", 0)]:
         print(f"  {count:>6}  {printable(query)}", file=out)
-    return 0
+    return EXIT_OK
 
 
 async def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -96,14 +100,13 @@ def backup(data_dir: Path, target: Path) -> Path:
     return target
 
 
-def run_curator_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run `reports`, `stats` or `backup` against the database in BOT_DATA_DIR."""
-    try:
-        if args.action == "backup":
-            copy = backup(Settings.load().data_dir, Path(args.target))
-            print(f"Backed up to {copy}.", file=out)
-            return 0
-        return asyncio.run(_run(args, out))
-    except (SettingsError, StorageError) as error:
-        print(error, file=err)
-        return 2
+def run_curator_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Run `reports`, `stats` or `backup` against the database in BOT_DATA_DIR.
+
+    SettingsError or StorageError when the settings or the database are not usable.
+    """
+    if args.action == "backup":
+        copy = backup(Settings.load().data_dir, Path(args.target))
+        print(f"Backed up to {copy}.", file=out)
+        return EXIT_OK
+    return asyncio.run(_run(args, out))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
+import bot.cli
 from bot.content_dir import BUNDLED_CONTENT
 from bot.core.answers import AnswerService
 from bot.core.catalog import Catalog
@@ -18,6 +21,7 @@ from bot.discord_app.client import SupportBot, build_bot
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStorage
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
+from tests.helpers import CliResult, call_cli
 
 SOURCES = """\
 - id: SRC-ONE
@@ -164,3 +168,120 @@ async def bot_with_storage(
     async with running_bot(support_bot, standin) as running:
         await running.tree.sync()
         yield running
+
+
+# A small catalogue of made-up topics, for matcher tests that no content edit can break
+
+
+def condition_yaml(topic_id: str, title: str, aliases: list[str]) -> str:
+    """A valid condition topic file with both of a condition's snippets."""
+    return (
+        f"id: {topic_id}\nkind: condition\ntitle: {title}\naliases: [{', '.join(aliases)}]\n"
+        "snippets:\n"
+        f"  treatment:\n    text: {title} treatment text.\n    disclaimer: general\n"
+        "    sources: [SRC-ONE]\n    reviewed: 2026-01-02\n"
+        f"  resistance:\n    text: {title} resistance text.\n    disclaimer: general\n"
+        "    sources: [SRC-TWO]\n    reviewed: 2026-01-02\n"
+    )
+
+
+def treatment_yaml(topic_id: str, title: str, used_for: list[str], aliases: list[str]) -> str:
+    """A valid treatment topic file with both of a treatment's snippets."""
+    return (
+        f"id: {topic_id}\nkind: treatment\ntitle: {title}\nused_for: [{', '.join(used_for)}]\n"
+        f"aliases: [{', '.join(aliases)}]\n"
+        "snippets:\n"
+        f"  treatment:\n    text: {title} treatment text.\n    disclaimer: medicine\n"
+        "    sources: [SRC-ONE]\n    reviewed: 2026-01-02\n"
+        f"  sideeffects:\n    text: {title} side effects text.\n    disclaimer: medicine\n"
+        "    sources: [SRC-TWO]\n    reviewed: 2026-01-02\n"
+    )
+
+
+SMALL_TOPICS: dict[str, str | None] = {
+    "cond": None,  # replaces the two example topics of write_content
+    "drug": None,
+    "gx": condition_yaml(
+        "gx", "Glimmer syndrome (GX)", ["gx", "glimmer syndrome", "glimmer disease"]
+    ),
+    "tm": condition_yaml("tm", "Torvald myopathy (TM)", ["tm", "torvald myopathy"]),
+    "zentoril": treatment_yaml("zentoril", "Zentoril", ["gx"], ["zentorex", "zen-tab"]),
+    "mabicept": treatment_yaml("mabicept", "Mabicept", ["gx", "tm"], ["calvira", "calvira xr"]),
+    "plexolane": treatment_yaml("plexolane", "Plexolane", ["tm"], ["pyrolane"]),
+    "plexolate": treatment_yaml("plexolate", "Plexolate", ["gx"], ["plexolate"]),
+    "ivex": treatment_yaml("ivex", "Infused vexamab (IVEX)", ["gx", "tm"], ["ivex", "vexamab"]),
+}
+"""Two conditions with two-letter abbreviations (gx, tm); treatments with brand names
+(Zentorex, Zen-Tab, Calvira XR), a four-letter abbreviation (IVEX), and two names one letter
+apart (Plexolane for TM, Plexolate for GX)."""
+
+SMALL_OUT_OF_SCOPE = """\
+- name: Shimmer syndrome
+  aliases: [shimmer syndrome, baby glimmer]
+  note: Shimmer syndrome is a different condition from glimmer syndrome; not covered here.
+  sources: [SRC-ONE]
+"""
+
+SMALL_CAUTIONS = """\
+- name: Korvacillin antibiotics
+  aliases: [korvacillin, korvax]
+  note: Not a treatment this bot covers, and one that can make TM worse.
+  sources: [SRC-TWO]
+"""
+
+
+def write_small_catalogue(root: Path) -> Path:
+    """The small catalogue's content folder (topics, a look-alike note, a caution) under root."""
+    write_content(root, SMALL_TOPICS)
+    (root / "out_of_scope.yaml").write_text(SMALL_OUT_OF_SCOPE, encoding="utf-8")
+    (root / "mg_cautions.yaml").write_text(SMALL_CAUTIONS, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The small made-up catalogue (SMALL_TOPICS), loaded once."""
+    return load_catalog(write_small_catalogue(tmp_path_factory.mktemp("small") / "content"))
+
+
+@pytest.fixture(scope="session")
+def small_service(small_catalog: Catalog) -> AnswerService:
+    """The core service over the small made-up catalogue."""
+    return AnswerService(small_catalog)
+
+
+# The command line in this process
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, catalog: Catalog
+) -> Callable[..., CliResult]:
+    """`python -m bot ARGS` as `main(argv, out, err)` in this process, in a clean environment.
+
+    No DISCORD_*, BOT_* or SHARD_* variable and no .env of the developer's is seen (the working
+    directory is an empty folder); `env` and `stdin` apply to one call only. The bundled content
+    is the session's `catalog`, loaded once; any other folder is loaded at each call.
+    """
+    for name in list(os.environ):
+        if name.startswith(("DISCORD_", "BOT_", "SHARD_")):
+            monkeypatch.delenv(name)
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    load_folder = bot.cli.load_catalog
+
+    def load(content_dir: Path) -> Catalog:
+        return catalog if content_dir == BUNDLED_CONTENT else load_folder(content_dir)
+
+    monkeypatch.setattr(bot.cli, "load_catalog", load)
+
+    def call(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> CliResult:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            if stdin is not None:
+                patch.setattr(sys, "stdin", io.StringIO(stdin))
+            return call_cli(*args)
+
+    return call

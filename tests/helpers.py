@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EPHEMERAL = 64
@@ -34,6 +38,26 @@ def run_cli(
         env=environment,
         timeout=60,
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What `main(argv, out, err)` returned and wrote: read like a CompletedProcess."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def call_cli(*args: str) -> CliResult:
+    """Run the command line in this process: `main(args, out, err)` with captured streams.
+
+    Use the `cli` fixture (tests/conftest.py), which also gives a clean environment; use
+    run_cli only for what is about the process itself.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out, err)
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def buttons(body: dict) -> list[dict]:

@@ -1,20 +1,21 @@
-"""Curators' command line over a real database: reports and stats across servers."""
+"""Curators' command line over a real database: reports, stats and backup across servers.
+
+In this process through `main(argv, out, err)` (the `cli` fixture); `run` beside a damaged
+database is a real process (it configures logging and points discord.py at a fake address).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from bot.storage.sqlite import SqliteStorage
-from tests.helpers import run_cli
+from tests.helpers import CliResult, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def bot(python: str, data_dir: Path, *args: str, env: dict[str, str] | None = None):
-    return run_cli(*args, env={"BOT_DATA_DIR": str(data_dir), **(env or {})})
+Cli = Callable[..., CliResult]
 
 
 async def _fill(data_dir: Path) -> None:
@@ -29,41 +30,53 @@ async def _fill(data_dir: Path) -> None:
     await storage.close()
 
 
-def test_reports_and_stats_across_servers(python: str, tmp_path: Path) -> None:
+def test_reports_and_stats_across_servers(cli: Cli, tmp_path: Path) -> None:
     asyncio.run(_fill(tmp_path))
-    listed = bot(python, tmp_path, "reports")
+    env = {"BOT_DATA_DIR": str(tmp_path)}
+    listed = cli("reports", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "[ivig]" in listed.stdout and "server 2 [mg] (contact: carer (42))" in listed.stdout
-    rows = json.loads(bot(python, tmp_path, "reports", "--json").stdout)
+    rows = json.loads(cli("reports", "--json", env=env).stdout)
     assert [r["topic"] for r in rows] == ["ivig", "mg"]
-    closed = bot(python, tmp_path, "reports", "--close", str(rows[0]["id"]))
+    closed = cli("reports", "--close", str(rows[0]["id"]), env=env)
     assert closed.returncode == 0 and "closed" in closed.stdout
-    assert [r["topic"] for r in json.loads(bot(python, tmp_path, "reports", "--json").stdout)] == [
-        "mg"
-    ]
-    assert bot(python, tmp_path, "reports", "--close", "999").returncode == 1
+    assert [r["topic"] for r in json.loads(cli("reports", "--json", env=env).stdout)] == ["mg"]
+    missing = cli("reports", "--close", "999", env=env)
+    assert (missing.returncode, missing.stdout, missing.stderr) == (1, "No open report #999.\n", "")
 
-    stats = json.loads(bot(python, tmp_path, "stats", "--days", "7", "--json").stdout)
+    stats = json.loads(cli("stats", "--days", "7", "--json", env=env).stdout)
     assert stats["topics"] == [["sps", 2]] and stats["unanswered"] == [["lupus", 1]]
-    assert "All servers, last 30 days" in bot(python, tmp_path, "stats").stdout
+    assert "All servers, last 30 days" in cli("stats", env=env).stdout
 
 
-def test_a_corrupt_database_is_a_clear_error(python: str, tmp_path: Path) -> None:
+def test_a_corrupt_database_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "bot.sqlite3").write_bytes(b"this is not a database" * 100)
-    for args, env in (
-        (("reports",), None),
-        (("run",), {"DISCORD_TOKEN": "x", "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10"}),
-    ):
-        result = bot(python, tmp_path, *args, env=env)
-        assert result.returncode == 2
-        assert "bot.sqlite3" in result.stderr and "Traceback" not in result.stderr
+    env = {"BOT_DATA_DIR": str(tmp_path)}
+    for command in ("reports", "stats"):
+        result = cli(command, env=env)
+        assert (result.returncode, result.stdout) == (2, "")
+        assert "bot.sqlite3" in result.stderr
+
+    started = run_cli(
+        "run",
+        env={**env, "DISCORD_TOKEN": "x", "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10"},
+    )
+    assert started.returncode == 2
+    assert "bot.sqlite3" in started.stderr and "Traceback" not in started.stderr
 
 
-def test_backup_makes_a_consistent_copy(python: str, tmp_path: Path) -> None:
+def test_settings_that_do_not_load_are_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("reports", env={"BOT_DATA_DIR": str(tmp_path), "LOG_LEVEL": "LOUD"})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL\n"
+
+
+def test_backup_makes_a_consistent_copy(cli: Cli, tmp_path: Path) -> None:
     asyncio.run(_fill(tmp_path))
     target = tmp_path / "backups" / "copy.sqlite3"
-    result = bot(python, tmp_path, "backup", str(target))
+    result = cli("backup", str(target), env={"BOT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Backed up to {target}.\n"
     copy = SqliteStorage(target)
     asyncio.run(copy.open())
     try:
@@ -71,5 +84,5 @@ def test_backup_makes_a_consistent_copy(python: str, tmp_path: Path) -> None:
     finally:
         asyncio.run(copy.close())
     assert [r.topic for r in reports] == ["ivig", "mg"]
-    missing = bot(python, tmp_path / "empty", "backup", str(target))
+    missing = cli("backup", str(target), env={"BOT_DATA_DIR": str(tmp_path / "empty")})
     assert missing.returncode == 2 and "no database" in missing.stderr

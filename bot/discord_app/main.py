@@ -1,4 +1,7 @@
-"""`python -m bot run` and `python -m bot sync`: settings, logging, clear errors, exit codes."""
+"""`python -m bot run` and `python -m bot sync`: settings and logging, then the bot.
+
+Errors (SettingsError, StartupError) are raised for bot.cli.main to print with their exit code.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import asyncio
 import logging
 from typing import TextIO
 
-from bot.settings import Settings, SettingsError
+from bot.errors import EXIT_OK
+from bot.settings import Settings
 
 
 def keep_discord_logs_quiet(level: str) -> None:
@@ -23,22 +27,19 @@ def configure_logging(level: str) -> None:
 
 
 def run_discord(action: str, content_dir: str | None, guild: int | None, err: TextIO) -> int:
-    """Run or sync the Discord bot; 0 on a clean stop, 2 with a plain message otherwise."""
-    from bot.discord_app.client import StartupError, run_bot, sync_commands
+    """Run or sync the Discord bot; EXIT_OK on a clean stop.
 
-    try:
-        settings = Settings.load(content_dir=content_dir)
-        configure_logging(settings.log_level)
-        settings.require_token()
-        if action == "sync":
-            names = asyncio.run(sync_commands(settings, guild))
-            where = f"server {guild}" if guild else "all servers (global; may take up to an hour)"
-            print(f"Registered {len(names)} commands for {where}: {', '.join(names)}", file=err)
-        else:
-            asyncio.run(run_bot(settings))
-    except (SettingsError, StartupError) as error:
-        print(error, file=err)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    SettingsError or StartupError (a BotError, with plain words) when it cannot start.
+    """
+    from bot.discord_app.client import run_bot, sync_commands
+
+    settings = Settings.load(content_dir=content_dir)
+    configure_logging(settings.log_level)
+    settings.require_token()
+    if action == "sync":
+        names = asyncio.run(sync_commands(settings, guild))
+        where = f"server {guild}" if guild else "all servers (global; may take up to an hour)"
+        print(f"Registered {len(names)} commands for {where}: {', '.join(names)}", file=err)
+    else:
+        asyncio.run(run_bot(settings))
+    return EXIT_OK
