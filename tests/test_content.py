@@ -130,8 +130,12 @@ def test_topic_files_pass_the_editor_schema(path) -> None:
 
 def test_schema_and_loader_agree_on_keys() -> None:
     assert set(SCHEMA["properties"]) == set(loader.TOPIC_KEYS)
-    snippet = SCHEMA["properties"]["snippets"]["properties"]["treatment"]
-    assert set(snippet["properties"]) == set(loader.SNIPPET_KEYS)
+    for command in ("treatment", "sideeffects", "resistance"):
+        assert SCHEMA["properties"]["snippets"]["properties"][command] == {
+            "$ref": "#/$defs/snippet"
+        }
+    assert set(SCHEMA["$defs"]["snippet"]["properties"]) == set(loader.SNIPPET_KEYS)
+    assert set(SCHEMA["$defs"]["section"]["properties"]) == set(loader.SECTION_KEYS)
     sign = SCHEMA["properties"]["warning_signs"]["items"]
     assert set(sign["properties"]) == set(loader.SIGN_KEYS)
 

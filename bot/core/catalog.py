@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.core.phrases import Phrase
+from bot.core.sections import Section
 
 
 class Kind(StrEnum):
@@ -93,9 +94,12 @@ class Snippet:
     """The answer of one command about one topic."""
 
     text: str
+    """The whole answer, as its sections read together."""
     disclaimer: str
     sources: tuple[str, ...]
     reviewed: date
+    sections: tuple[Section, ...] = ()
+    """Its parts, each answerable on its own (/ask leads with the one that fits)."""
 
 
 class Level(StrEnum):

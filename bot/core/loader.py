@@ -41,6 +41,7 @@ from bot.core.content_files import (
 )
 from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
+from bot.core.sections import Section, render, split
 from bot.core.source_policy import IDENTIFIERS, SourcePolicy, link_for
 from bot.core.yaml_reader import LineMap
 from bot.errors import BotError
@@ -82,7 +83,14 @@ TOPIC_KEYS = (
 )
 CONDITION_ONLY_KEYS = ("short_title", "colour")
 """Keys only a condition topic may have."""
-SNIPPET_KEYS = ("text", "disclaimer", "sources", "reviewed")
+SNIPPET_KEYS = ("text", "sections", "disclaimer", "sources", "reviewed")
+SECTION_KEYS = ("heading", "text", "sources", "examples")
+MAX_HEADING_CHARS = 120
+"""Longest section heading (it is shown as a title on Discord)."""
+MAX_EXAMPLES = 20
+"""Example questions one section may carry."""
+MAX_EXAMPLE_CHARS = 200
+"""Longest example question (as long as a member's /ask question)."""
 SIGN_KEYS = ("id", "level", "means", "do", "sources", "phrases", "with_any", "instead_of")
 INTERACTION_KEYS = ("id", "name", "between", "note", "sources")
 SIGN_ID = TOPIC_ID
@@ -999,7 +1007,16 @@ def _load_snippets(
             )
             continue
         checker.unknown_keys(file, entry, SNIPPET_KEYS, topic_id, f"{field}.")
-        text = checker.text(file, entry, "text", topic_id, f"{field}.text", limit=MAX_SNIPPET_CHARS)
+        parts = _load_sections(checker, file, entry, topic_id, field, sources)
+        text = render(parts).rstrip("\n") if parts else ""
+        if len(text) > MAX_SNIPPET_CHARS:
+            checker.add(
+                file,
+                f"{len(text)} characters, more than the {MAX_SNIPPET_CHARS} allowed",
+                topic=topic_id,
+                field=f"{field}.{'text' if 'text' in entry else 'sections'}",
+                line=_line(raw, key),
+            )
         disclaimer = checker.text(file, entry, "disclaimer", topic_id, f"{field}.disclaimer")
         if disclaimer and disclaimer not in disclaimers:
             known = ", ".join(sorted(disclaimers)) or "none defined"
@@ -1012,7 +1029,7 @@ def _load_snippets(
             )
         ids = checker.source_ids(file, entry, topic_id, f"{field}.sources", sources)
         reviewed = checker.reviewed(file, entry, topic_id, f"{field}.reviewed")
-        snippets[Command(key)] = Snippet(text, disclaimer, ids, reviewed)
+        snippets[Command(key)] = Snippet(text, disclaimer, ids, reviewed, parts)
     for command in expected:
         if command not in snippets and command.value not in raw:
             checker.add(
@@ -1024,6 +1041,97 @@ def _load_snippets(
                 line=_line(data, "snippets"),
             )
     return snippets
+
+
+def _load_sections(
+    checker: _Checker,
+    file: str,
+    entry: LineMap,
+    topic_id: str,
+    field: str,
+    sources: dict[str, Source],
+) -> tuple[Section, ...]:
+    """A snippet's parts: its `sections:` list, or its `text` split at the bold lead-ins."""
+    if ("text" in entry) == ("sections" in entry):
+        checker.add(
+            file,
+            "missing: give text (one block) or sections (a list of parts), not both",
+            topic=topic_id,
+            field=f"{field}.text",
+            line=entry.line,
+        )
+        return ()
+    if "text" in entry:
+        text = checker.text(file, entry, "text", topic_id, f"{field}.text")
+        return split(text) if text else ()
+    raw = entry["sections"]
+    if not isinstance(raw, list) or not raw:
+        checker.add(
+            file,
+            "must be a list of parts, each with a heading and text",
+            topic=topic_id,
+            field=f"{field}.sections",
+            line=_line(entry, "sections"),
+        )
+        return ()
+    parts: list[Section] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        where = f"{field}.sections[{index}]"
+        if not isinstance(item, LineMap):
+            checker.add(
+                file,
+                "must be a mapping with heading and text",
+                topic=topic_id,
+                field=where,
+                line=_line(entry, "sections"),
+            )
+            continue
+        checker.unknown_keys(file, item, SECTION_KEYS, topic_id, f"{where}.")
+        heading: str | None = None
+        if "heading" in item or index > 0:
+            heading = checker.text(
+                file, item, "heading", topic_id, f"{where}.heading", limit=MAX_HEADING_CHARS
+            )
+            if heading and normalise(heading) in seen:
+                checker.add(
+                    file,
+                    f"heading '{heading}' is used twice in this snippet",
+                    topic=topic_id,
+                    field=f"{where}.heading",
+                    line=_line(item, "heading"),
+                )
+            seen.add(normalise(heading or ""))
+        text = checker.text(file, item, "text", topic_id, f"{where}.text")
+        own = (
+            checker.source_ids(file, item, topic_id, f"{where}.sources", sources)
+            if "sources" in item
+            else ()
+        )
+        examples = (
+            checker.text_list(file, item, "examples", topic_id, f"{where}.examples")
+            if "examples" in item
+            else ()
+        )
+        if len(examples) > MAX_EXAMPLES:
+            checker.add(
+                file,
+                f"{len(examples)} examples, more than the {MAX_EXAMPLES} allowed",
+                topic=topic_id,
+                field=f"{where}.examples",
+                line=_line(item, "examples"),
+            )
+        for example in examples:
+            if len(example) > MAX_EXAMPLE_CHARS:
+                checker.add(
+                    file,
+                    f"example '{example[:30]}...' is longer than {MAX_EXAMPLE_CHARS} characters",
+                    topic=topic_id,
+                    field=f"{where}.examples",
+                    line=_line(item, "examples"),
+                )
+        parts.append(Section(heading or None, text, own, examples))
+    return tuple(parts)
 
 
 def _check_across_topics(
