@@ -23,7 +23,7 @@ from bot.core.catalog import (
 )
 from bot.core.cues import Question
 from bot.core.interactions import InteractionReader
-from bot.core.matcher import Match, Matcher
+from bot.core.matcher import How, Match, Matcher
 from bot.core.normalize import MAX_QUERY_CHARS, normalise, printable
 from bot.core.warning_signs import SignReader
 from bot.errors import BotError
@@ -173,6 +173,14 @@ class Answer:
     hint: str | None = None
     """When nothing matched and nothing is suggested: what to try instead, naming the conditions
     covered (from content). It ends without a full stop, so a front end may add a pointer."""
+    asked: bool = False
+    """True for /ask, where `command` is the kind of answer it chose for the question."""
+    section: str | None = None
+    """/ask: the heading of the part of the snippet shown first (None: no one part fits)."""
+    passage: str | None = None
+    """/ask: the text of that part."""
+    passage_sources: tuple[SourceRef, ...] = ()
+    """/ask: the part's own sources, shown with it (the snippet's sources follow)."""
 
     @property
     def body(self) -> str:
@@ -182,7 +190,10 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the `ask --json` shape)."""
         return {
-            "command": self.command.value,
+            "command": "ask" if self.asked else self.command.value,
+            "answered_command": self.command.value,
+            "section": self.section,
+            "passage": self.passage,
             "query": self.query,
             "status": self.status.value,
             "topic": self.topic,
@@ -247,12 +258,16 @@ class AnswerService:
             else "Try a treatment name"
         )
 
-    def ask(self, command: Command, query: str, focus: str | None = None) -> Answer:
+    def ask(
+        self, command: Command, query: str, focus: str | None = None, topic: str | None = None
+    ) -> Answer:
         """Answer `command` for `query`; any string gives an Answer, never an exception.
 
         The whole query is read for warning signs (shown first), for interaction notes and MG
         cautions (shown before the answer), and for the topic it is about. `focus` (a condition
-        id) ranks that condition's topics first among suggestions.
+        id) ranks that condition's topics first among suggestions. `topic` (an id) answers
+        about that topic whatever the query names (/ask has already chosen it); the query is
+        still read for warning signs, interactions and cautions.
         """
         read = normalise(query, limit=READ_CHARS)
         normalised = read[:MAX_QUERY_CHARS].rstrip()  # what normalise(query) gives, read once
@@ -261,7 +276,11 @@ class AnswerService:
             return self._topic_list(command, shown_query)
         question = Question(read, self.matcher)
         interactions = self.interactions.fitting(question)
-        match = self.matcher.match_normalised(command, normalised, focus)
+        chosen = self.catalog.topics.get(topic) if topic else None
+        if chosen is not None:
+            match = Match(chosen, 100.0, How.EXACT)
+        else:
+            match = self.matcher.match_normalised(command, normalised, focus)
         cautions: list[Note] = []
         if match.note is not None and match.note.kind is NoteKind.MG_CAUTION:
             # a covered treatment named beside the caution is answered, the caution beside it
@@ -362,6 +381,10 @@ class AnswerService:
             reviewed=snippet.reviewed,
             score=score,
         )
+
+    def sources_for(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
+        """Source ids as shown to members (primary first, one entry per page)."""
+        return self._sources(ids)
 
     def _sources(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
         """The sources as cited, primary ones first (otherwise in the curator's order).

@@ -240,6 +240,10 @@ class Catalog:
     interactions: tuple[Interaction, ...] = ()
     calm: CalmQuestions | None = None
     """How a question asking for information, not help now, is recognised (optional)."""
+    ask_cues: Mapping[Command, tuple[Phrase, ...]] = field(default_factory=dict)
+    """Phrases that tell /ask which kind of answer a question wants (content/ask_cues.yaml)."""
+    ask_symptoms: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    """Per condition id: symptoms in members' words, for a question that names no topic."""
     _by_kind: dict[Kind, tuple[Topic, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

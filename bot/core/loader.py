@@ -98,6 +98,7 @@ MAX_MEANS_CHARS = 400
 MAX_DO_CHARS = 300
 GENERAL_SIGNS_FILE = "warning_signs.yaml"
 CALM_FILE = "calm_questions.yaml"
+ASK_CUES_FILE = "ask_cues.yaml"
 CALM_KEYS = ("openers", "happening_now", "not_now", "acute")
 INTERACTIONS_FILE = "interactions.yaml"
 SOURCE_KEYS = ("id", "kind", "citation", "url", "doi", "pmid", "pmc", "note")
@@ -887,6 +888,58 @@ def _load_calm(checker: _Checker, root: Path) -> CalmQuestions | None:
     )
 
 
+AskCues = tuple[dict[Command, tuple[Phrase, ...]], dict[str, tuple[Phrase, ...]]]
+
+
+def _load_ask_cues(checker: _Checker, root: Path, topic_kinds: dict[str, Kind]) -> AskCues:
+    """/ask's phrases: per command (the kind of answer), and per condition (its symptoms)."""
+    path = root / ASK_CUES_FILE
+    if not exists(path):
+        return {}, {}
+    file = checker.name(path)
+    data = checker.read(path)
+    if data is None:
+        return {}, {}
+    if not isinstance(data, LineMap):
+        checker.add(file, "must be a mapping of command (treatment, ...) to a list of phrases")
+        return {}, {}
+    checker.unknown_keys(file, data, (*(c.value for c in Command), "symptoms"), None, "")
+    by_command = {
+        command: tuple(
+            p for _, p in _phrases(checker, file, data, command.value, None, command) if p
+        )
+        for command in Command
+        if command.value in data
+    }
+    symptoms: dict[str, tuple[Phrase, ...]] = {}
+    raw = data.get("symptoms")
+    if raw is not None and not isinstance(raw, LineMap):
+        checker.add(
+            file,
+            "must map condition ids to phrases",
+            field="symptoms",
+            line=_line(data, "symptoms"),
+        )
+    elif raw is not None:
+        for condition in raw:
+            if topic_kinds.get(str(condition)) is not Kind.CONDITION:
+                checker.add(
+                    file,
+                    f"'{condition}' is not a condition topic",
+                    field=f"symptoms.{condition}",
+                    line=_line(raw, str(condition)),
+                )
+                continue
+            symptoms[str(condition)] = tuple(
+                p
+                for _, p in _phrases(
+                    checker, file, raw, str(condition), None, f"symptoms.{condition}"
+                )
+                if p
+            )
+    return by_command, symptoms
+
+
 def _load_interactions(
     checker: _Checker, root: Path, sources: dict[str, Source], topic_ids: set[str]
 ) -> tuple[Interaction, ...]:
@@ -1251,6 +1304,8 @@ def _load_all(checker: _Checker, root: Path) -> Catalog:
     )
     interactions = _load_interactions(checker, root, sources, topic_ids)
     calm = _load_calm(checker, root)
+    topic_kinds = {raw.topic.id: raw.topic.kind for raw in raw_topics}
+    ask_cues, ask_symptoms = _load_ask_cues(checker, root, topic_kinds)
     cited: list[tuple[str, str | None, str, tuple[str, ...]]] = [
         (raw.file, raw.topic.id, f"snippets.{command.value}", snippet.sources)
         for raw in raw_topics
@@ -1279,4 +1334,6 @@ def _load_all(checker: _Checker, root: Path) -> Catalog:
         general_signs=tuple(signs[s.sign.id] for s in general),
         interactions=interactions,
         calm=calm,
+        ask_cues=ask_cues,
+        ask_symptoms=ask_symptoms,
     )
