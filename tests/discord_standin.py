@@ -989,6 +989,22 @@ class DiscordStandIn:
             APPLICATION_COMMAND, data, user=user, guild=guild, locale=locale, timeout=timeout
         )
 
+    def post_member_message(self, content: str, author: JSON | None = None) -> JSON:
+        """A message a member posted in the guild's channel (for message commands)."""
+        message = self._message_object({"content": content}, channel_id=self.channel_id)
+        message["author"] = self._full_user(author)
+        return message
+
+    async def send_message_command(
+        self, name: str, message: JSON, user: JSON | None = None, *, timeout: float = 5.0
+    ) -> str:
+        """A member uses a message context-menu command (type 3) on ``message``."""
+        data = self._command_data(name, [], True, "auto", command_type=3)
+        data.pop("options", None)
+        data["target_id"] = message["id"]
+        data["resolved"] = {"messages": {message["id"]: json.loads(json.dumps(message))}}
+        return await self.send_interaction(APPLICATION_COMMAND, data, user=user, timeout=timeout)
+
     async def send_autocomplete(
         self,
         name: str,

@@ -72,7 +72,9 @@ async def test_logs_in_and_connects_through_the_overrides(bot: SupportBot, stand
 async def test_sync_registers_the_commands_with_autocomplete(standin: DiscordStandIn) -> None:
     names = await sync_commands(settings_for(standin), guild_id=int(standin.guild_id))
     assert sorted(names) == [
+        "Ask the support bot",
         "about",
+        "ask",
         "privacy",
         "reload",
         "report",

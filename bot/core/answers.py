@@ -23,7 +23,7 @@ from bot.core.catalog import (
 )
 from bot.core.cues import Question
 from bot.core.interactions import InteractionReader
-from bot.core.matcher import How, Match, Matcher
+from bot.core.matcher import Match, Matcher
 from bot.core.normalize import MAX_QUERY_CHARS, normalise, printable
 from bot.core.warning_signs import SignReader
 from bot.errors import BotError
@@ -259,27 +259,30 @@ class AnswerService:
         )
 
     def ask(
-        self, command: Command, query: str, focus: str | None = None, topic: str | None = None
+        self,
+        command: Command,
+        query: str,
+        focus: str | None = None,
+        match: Match | None = None,
+        question: Question | None = None,
     ) -> Answer:
         """Answer `command` for `query`; any string gives an Answer, never an exception.
 
         The whole query is read for warning signs (shown first), for interaction notes and MG
         cautions (shown before the answer), and for the topic it is about. `focus` (a condition
-        id) ranks that condition's topics first among suggestions. `topic` (an id) answers
-        about that topic whatever the query names (/ask has already chosen it); the query is
-        still read for warning signs, interactions and cautions.
+        id) ranks that condition's topics first among suggestions. `match` is the matcher's
+        verdict when the caller already has it (/ask chose the topic itself); the query is still
+        read for warning signs, interactions and cautions. `question` is the query already read
+        (`reading`), so what was worked out about it is not worked out twice.
         """
-        read = normalise(query, limit=READ_CHARS)
+        read = question.normalised if question is not None else normalise(query, READ_CHARS)
         normalised = read[:MAX_QUERY_CHARS].rstrip()  # what normalise(query) gives, read once
         shown_query = printable(query)
         if not normalised:
             return self._topic_list(command, shown_query)
-        question = Question(read, self.matcher)
+        question = question or Question(read, self.matcher)
         interactions = self.interactions.fitting(question)
-        chosen = self.catalog.topics.get(topic) if topic else None
-        if chosen is not None:
-            match = Match(chosen, 100.0, How.EXACT)
-        else:
+        if match is None:
             match = self.matcher.match_normalised(command, normalised, focus)
         cautions: list[Note] = []
         if match.note is not None and match.note.kind is NoteKind.MG_CAUTION:
@@ -381,6 +384,10 @@ class AnswerService:
             reviewed=snippet.reviewed,
             score=score,
         )
+
+    def reading(self, query: str) -> Question:
+        """The query as `ask` reads it, to share between /ask's routing and its answer."""
+        return Question(normalise(query, READ_CHARS), self.matcher)
 
     def sources_for(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
         """Source ids as shown to members (primary first, one entry per page)."""

@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.answers import Answer, AnswerService
-from bot.core.catalog import Catalog, Command, Kind, Topic
+from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Topic
+from bot.core.cues import Question
+from bot.core.matcher import How, Match, is_common
 from bot.core.normalize import normalise
 from bot.core.phrases import PhraseIndex
 from bot.core.sections import Section
@@ -39,6 +41,8 @@ HEADING_WEIGHT = 2
 """A section's heading and example questions count this many times its text's words."""
 MIN_SECTION_SCORE = 1.0
 """Below this, no one part fits well enough to lead with; the whole answer leads."""
+MAX_SUGGEST_WORDS = 24
+"""Words of an unplaced question whose look-alikes are offered as topics."""
 MIN_KIND_SCORE = 3.0
 """With no cue phrase, a section must score this much to choose the kind of answer."""
 
@@ -143,6 +147,9 @@ class Asker:
                     self._parts.append(
                         _Part(topic.id, command, index, section, counts, sum(counts.values()))
                     )
+        self._by_topic: dict[str, list[_Part]] = {}
+        for part in self._parts:
+            self._by_topic.setdefault(part.topic, []).append(part)
         total = len(self._parts) or 1
         self._average = sum(p.length for p in self._parts) / total
         frequency: Counter[str] = Counter()
@@ -160,11 +167,14 @@ class Asker:
 
     # -- reasoning ---------------------------------------------------------------------------
 
-    def route(self, question: str, focus: str | None = None) -> Route:
+    def route(
+        self, question: str, focus: str | None = None, reading: Question | None = None
+    ) -> Route:
         """Work out topic, kind of answer and section for `question`, with the reasons."""
-        read = normalise(question, limit=ASK_MAX_CHARS)
-        words = read.split()
-        named = self._named(read)
+        reading = reading or self.service.reading(question[:ASK_MAX_CHARS])
+        read = reading.normalised
+        words = reading.words
+        named = self._named(reading)
         points, found = self._kind_points(words)
         command = Command.TREATMENT
         if points:
@@ -212,8 +222,16 @@ class Asker:
 
     def ask(self, question: str, focus: str | None = None) -> Answer:
         """Answer `question`: the chosen snippet, leading with the part that fits."""
-        route = self.route(question, focus)
-        answer = self.service.ask(route.command, question, focus, topic=route.topic)
+        question = question[:ASK_MAX_CHARS]
+        reading = self.service.reading(question)
+        route = self.route(question, focus, reading)
+        answer = self.service.ask(
+            route.command,
+            question,
+            focus,
+            match=self._match(route, reading, focus),
+            question=reading,
+        )
         answer = replace(answer, asked=True)
         if route.topic is None or route.section is None or not answer.topic:
             return answer
@@ -230,11 +248,22 @@ class Asker:
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _named(self, read: str) -> list[tuple[str, str]]:
-        exact, _ = self.service.matcher.named(read, typos=False)
-        every, _ = self.service.matcher.named(read, typos=True)
+    def _match(self, route: Route, reading: Question, focus: str | None) -> Match:
+        """The matcher's verdict from what routing found (no second pass over the question)."""
+        if route.topic is not None:
+            return Match(self.catalog.topics[route.topic], 100.0, How.EXACT)
+        if reading.exact_notes:
+            return Match(None, 100.0, How.PHRASE, note=reading.exact_notes[0])
+        matcher = self.service.matcher
+        words = [w for w in reading.words[:MAX_SUGGEST_WORDS] if not is_common(w)]
+        kinds = KINDS_FOR_COMMAND[route.command]
+        return Match(None, 0.0, How.NONE, suggestions=matcher.suggest(words, kinds, focus))
+
+    def _named(self, reading: Question) -> list[tuple[str, str]]:
+        exact = reading.named(typos=False)
+        every = reading.named(typos=True)
         exact_ids = {t.id for t in exact}
-        units = _dose_units(read)
+        units = _dose_units(reading.normalised)
         named = [
             (t.id, "exact" if t.id in exact_ids else "typo")
             for t in [*exact, *every]
@@ -288,11 +317,10 @@ class Asker:
         for topic in topics:
             own = self._alias_terms.get(topic.id, frozenset())
             rest = [t for t in query if t not in own]
-            for part in self._parts:
-                if part.topic == topic.id:
-                    score = self._scores(part, rest)
-                    if score > best[0]:
-                        best = (score, part.command)
+            for part in self._by_topic.get(topic.id, ()):
+                score = self._scores(part, rest)
+                if score > best[0]:
+                    best = (score, part.command)
         return best[1] if best[0] >= MIN_KIND_SCORE else Command.TREATMENT
 
     def _scores(self, part: _Part, query: Sequence[str]) -> float:
@@ -305,7 +333,7 @@ class Asker:
         return score
 
     def _rank(self, topic_id: str, command: Command, query: Sequence[str]) -> list[SectionScore]:
-        parts = [p for p in self._parts if p.topic == topic_id and p.command is command]
+        parts = [p for p in self._by_topic.get(topic_id, ()) if p.command is command]
         scored = [
             SectionScore(p.topic, p.command, p.section.heading, round(self._scores(p, query), 2))
             for p in parts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.catalog import Note, TopicName
+from bot.core.catalog import Note, Topic, TopicName
 from bot.core.matcher import Matcher
 from bot.core.phrases import Phrase, PhraseIndex
 
@@ -18,7 +18,9 @@ class Question:
         self._matcher = matcher
         self._exact: frozenset[str] | None = None
         self._exact_notes: tuple[Note, ...] = ()
+        self._exact_topics: tuple[Topic, ...] = ()
         self._with_typos: frozenset[str] | None = None
+        self._typo_topics: tuple[Topic, ...] = ()
 
     @property
     def exact_topics(self) -> frozenset[str]:
@@ -26,8 +28,23 @@ class Question:
         if self._exact is None:
             topics, notes = self._matcher.named(self.normalised, typos=False)
             self._exact = frozenset(t.id for t in topics)
+            self._exact_topics = tuple(topics)
             self._exact_notes = tuple(notes)
         return self._exact
+
+    def named(self, typos: bool = True) -> tuple[Topic, ...]:
+        """The topics the question names, in the order it names them (typos after exact)."""
+        _ = self.exact_topics
+        if not typos:
+            return self._exact_topics
+        self._typo_pass()
+        return self._typo_topics
+
+    def _typo_pass(self) -> None:
+        if self._with_typos is None:
+            topics = self._matcher.named(self.normalised)[0]
+            self._with_typos = frozenset(t.id for t in topics)
+            self._typo_topics = tuple(topics)
 
     @property
     def exact_notes(self) -> tuple[Note, ...]:
@@ -43,8 +60,8 @@ class Question:
         """Whether the question names the topic: an alias, brand or typo of one."""
         if self.names_exactly(topic_id):
             return True
-        if self._with_typos is None:
-            self._with_typos = frozenset(t.id for t in self._matcher.named(self.normalised)[0])
+        self._typo_pass()
+        assert self._with_typos is not None
         return topic_id in self._with_typos
 
 

@@ -31,6 +31,37 @@ _MAX_NAMED_TOKENS = 40
 """Words of a question searched for names anywhere (`named`), for warning signs and notes."""
 
 
+_COMMON_TEXT = """
+    about above after again against also always another anyone anything around asked asking
+    away back because become been before being believe below best better between both bring
+    called came cannot cant care caring changed could couldnt daily days didnt different does
+    doesnt doing done dont down during each early either else enough even evening ever every
+    everyone everything feel feeling feels felt first found friday from getting give given
+    going gone good great guess hadnt happen happened happens hard hasnt have havent having
+    hello help helped helps here home hours house however idea into isnt just keep kind know
+    last later least left less life like likely little long look looking lots made make makes
+    making many maybe mean means might mine minutes monday month months more morning most
+    much must myself need needed needs never night nothing now often okay once only other
+    others ours over people person please pretty probably question quite rather really right
+    said same saying says second seem seems seen seeing should since some someone something
+    sometimes soon sorry start started still such sure take taken takes taking tell than
+    thank thanks that thats their them then there these they thing things think this those
+    though thought three through time times today together told tomorrow tonight took tried
+    tries trying twice under until used using usually very wait want wanted wants wasnt week
+    weeks well went were weve what whats when where whether which while whole will with
+    without wonder wondering wont work working works worse worst would wouldnt year years
+    yesterday your youre yours
+"""
+_COMMON_WORDS = frozenset(_COMMON_TEXT.split())
+"""Everyday words `named` never typo-matches: a sentence's `still` or `thing` is no typo of a
+medicine's name, and skipping them keeps a long question's typo pass short."""
+
+
+def is_common(word: str) -> bool:
+    """An everyday word, never taken for a misspelled name."""
+    return word in _COMMON_WORDS
+
+
 _SHORT_WORD = 5
 """Aliases this short accept a swapped, doubled or dropped letter, not a different one."""
 
@@ -212,7 +243,10 @@ class Matcher:
         grams = [whole] if len(tokens) <= self._max_words else []
         for size in range(1, min(self._max_words, len(tokens)) + 1):
             for start in range(len(tokens) - size + 1):
-                gram = "".join(tokens[start : start + size])
+                run = tokens[start : start + size]
+                if _COMMON_WORDS.issuperset(run):
+                    continue  # everyday words are no misspelled medicine
+                gram = "".join(run)
                 if len(gram) > EXACT_ONLY_CHARS and gram not in grams:
                     grams.append(gram)
         return grams
@@ -283,7 +317,8 @@ class Matcher:
                 gram
                 for size in (1, 2)
                 for start in range(len(typed) - size + 1)
-                if EXACT_ONLY_CHARS
+                if not _COMMON_WORDS.issuperset(typed[start : start + size])
+                and EXACT_ONLY_CHARS
                 < len(gram := "".join(typed[start : start + size]))
                 <= _MAX_NAMED_GRAM_CHARS
             ]

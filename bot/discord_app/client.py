@@ -24,6 +24,7 @@ from bot.discord_app.moderation import Moderation
 from bot.discord_app.pacing import AnswerPace, ShareOnce
 from bot.discord_app.replies import (
     NO_MENTIONS,
+    FullAnswerButton,
     RemoveButton,
     Responder,
     ShareButton,
@@ -58,6 +59,11 @@ class StorageUnavailable(StorageError):
 def build_service(content_dir: Path) -> AnswerService:
     """Load, validate and index the content (slow for big folders: call it off the loop)."""
     return AnswerService(load_catalog(content_dir))
+
+
+def build_responder(content_dir: Path) -> Responder:
+    """A responder (answers and /ask) over freshly loaded content; call it off the loop."""
+    return Responder(build_service(content_dir))
 
 
 class StartupError(BotError):
@@ -129,7 +135,9 @@ class SupportBot(commands.AutoShardedBot):
                 return shards, str(self.gateway_override), limits
 
             self.http.get_bot_gateway = gateway_via_proxy  # type: ignore[method-assign]
-        self.add_dynamic_items(ShareButton, SuggestionButton, RemoveButton, SourcesButton)
+        self.add_dynamic_items(
+            ShareButton, SuggestionButton, RemoveButton, SourcesButton, FullAnswerButton
+        )
         await self.add_cog(AnswerCommands(self))
         await self.add_cog(Moderation(self))
         if self.storage is not None:
@@ -191,12 +199,12 @@ class SupportBot(commands.AutoShardedBot):
             return ["this bot was started without a content folder to reload from"]
         async with self._reload_lock:
             try:
-                service = await asyncio.to_thread(build_service, self.content_dir)
+                responder = await asyncio.to_thread(build_responder, self.content_dir)
             except ContentError as error:
                 log.warning("reload refused: %d content problem(s)", len(error.problems))
                 return [str(problem) for problem in error.problems]
-            self.responder = Responder(service)
-        log.info("content reloaded: %d topics", len(service.catalog.topics))
+            self.responder = responder
+        log.info("content reloaded: %d topics", len(responder.service.catalog.topics))
         return []
 
     def gateway_status(self) -> tuple[float | None, int, int]:

@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.answers import AnswerService
+from bot.core.answers import Answer, AnswerService
+from bot.core.ask import ASK_MAX_CHARS
 from bot.core.catalog import Command, Kind
 from bot.discord_app.embeds import FIELD_VALUE_LIMIT, NEUTRAL
 from bot.discord_app.replies import NO_MENTIONS
@@ -22,16 +23,32 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.discord")
 
 
+ASK_MENU = "Ask the support bot"
+"""The message context-menu command's name (what members see under Apps)."""
+PACED_COMMANDS = frozenset({*(command.value for command in Command), "ask", ASK_MENU})
+"""Commands that answer a question; each takes one from the member's pace."""
+
+
 class AnswerCommands(commands.Cog):
     """The member-facing commands. Logic lives in the core; this only adapts."""
 
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
+        self.ask_menu = app_commands.ContextMenu(name=ASK_MENU, callback=self.ask_about_message)
+        """The message context-menu command; context menus cannot live inside a cog's class."""
+
+    async def cog_load(self) -> None:
+        """Register the context-menu command beside the slash commands."""
+        self.bot.tree.add_command(self.ask_menu)
+
+    async def cog_unload(self) -> None:
+        """Take the context-menu command away with the cog."""
+        self.bot.tree.remove_command(self.ask_menu.name, type=self.ask_menu.type)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """The bot's answer pace applies to the answer commands, not /about or /topics."""
         command = interaction.command
-        if command is not None and command.name in {c.value for c in Command}:
+        if command is not None and command.name in PACED_COMMANDS:
             return self.bot.pace.check(interaction)
         return True
 
@@ -42,15 +59,61 @@ class AnswerCommands(commands.Cog):
         focus = settings.focus if settings else None
         answer = responder.service.ask(command, query, focus=focus)
         await responder.send(interaction, answer, settings)
+        self._done(interaction, answer, command.value, started)
+
+    async def _ask(
+        self, interaction: discord.Interaction, question: str, *, private: bool, name: str
+    ) -> None:
+        started = time.perf_counter()
+        responder = self.bot.responder
+        settings = self.bot.guild_settings(interaction.guild_id)
+        answer = responder.asker.ask(question, focus=settings.focus if settings else None)
+        await responder.send(interaction, answer, settings, private=private)
+        self._done(interaction, answer, name, started)
+
+    def _done(
+        self, interaction: discord.Interaction, answer: Answer, name: str, started: float
+    ) -> None:
+        """Count the answer and log one line: never the member, never the question."""
         self.bot.record(interaction.guild_id, answer)
         log.info(
-            "interaction command=%s status=%s topic=%s emergency=%s latency_ms=%.1f",
-            command.value,
+            "interaction command=%s answered=%s status=%s topic=%s section=%s emergency=%s "
+            "latency_ms=%.1f",
+            name,
+            answer.command.value,
             answer.status.value,
             answer.topic or "none",
+            "yes" if answer.section else "no",
             "yes" if answer.emergency else "no",
             (time.perf_counter() - started) * 1000,
         )
+
+    @app_commands.command(
+        name="ask", description="Ask in your own words about a condition or a treatment"
+    )
+    @app_commands.describe(question="e.g. do I need a blood test before azathioprine?")
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, ASK_MAX_CHARS],
+    ) -> None:
+        """Answer `/ask question:` with the part of a snippet that fits, then the full one."""
+        await self._ask(interaction, question, private=False, name="ask")
+
+    async def ask_about_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Answer a posted message, privately to the member who asked about it."""
+        self.bot.pace.check(interaction)
+        question = message.content.strip()
+        if not question:
+            await interaction.response.send_message(
+                "That message has no text I can answer.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        await self._ask(interaction, question[:ASK_MAX_CHARS], private=True, name="ask-menu")
 
     @app_commands.command(
         name="treatment", description="Treatment overview for SPS, AE or MG, or about a treatment"

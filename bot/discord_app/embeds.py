@@ -123,11 +123,34 @@ def answer_card(catalog: Catalog, answer: Answer) -> Card:
     colour = NOTE_COLOUR if answer.status.is_note else colour_for(catalog, answer.topic)
     return Card(
         title=_cut(answer.title or "Answer", TITLE_LIMIT),
-        description=_cut(answer.body, DESCRIPTION_LIMIT),
+        description=_cut(_part_first(answer), DESCRIPTION_LIMIT),
         colour=colour.value,
         footer=_cut(footer, FOOTER_LIMIT),
-        sources=answer.sources,
+        sources=_unique(answer.passage_sources + answer.sources),
     )
+
+
+PART_NOTE = (
+    "*This is the part of the answer that fits your question. Press Full answer for all of it.*"
+)
+
+
+def _part_first(answer: Answer) -> str:
+    """An /ask reply leads with the part that fits; every other answer shows its whole text."""
+    if answer.section is None or answer.passage is None:
+        return answer.body
+    return f"**{answer.section}**\n{answer.passage}\n\n{PART_NOTE}"
+
+
+def _unique(sources: tuple[SourceRef, ...]) -> tuple[SourceRef, ...]:
+    """Sources once each (a part's own sources come first, then the snippet's)."""
+    seen: set[str] = set()
+    kept: list[SourceRef] = []
+    for source in sources:
+        if source.url not in seen:
+            seen.add(source.url)
+            kept.append(source)
+    return tuple(kept)
 
 
 def card_embed(card: Card, total: int = EMBED_TOTAL_LIMIT) -> discord.Embed:

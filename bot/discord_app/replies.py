@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.core.answers import Answer, AnswerService, Status
+from bot.core.ask import Asker
 from bot.core.catalog import Command
 from bot.discord_app.embeds import (
     SHOWN_SOURCES,
@@ -224,6 +225,43 @@ class SourcesButton(
         )
 
 
+class FullAnswerButton(
+    discord.ui.DynamicItem[ViewButton],
+    template=rf"full:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
+):
+    """Under an /ask reply that led with one part: the whole snippet, privately."""
+
+    def __init__(self, command: Command, topic_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Full answer",
+                style=discord.ButtonStyle.primary,
+                emoji="📄",
+                custom_id=f"full:{command.value}:{topic_id}",
+            )
+        )
+        self.command = command
+        self.topic_id = topic_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
+    ) -> FullAnswerButton:
+        """Rebuild from a press (the template admits only real commands)."""
+        return cls(Command(match["command"]), match["topic"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the asker, within the interaction's lifetime and their answer pace."""
+        return await asker_only(interaction) and await paced(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """The whole snippet, private to the member whatever the server's visibility."""
+        client = _bot(interaction)
+        answer = client.responder.service.ask(self.command, self.topic_id)
+        settings = client.guild_settings(interaction.guild_id)
+        await client.responder.send(interaction, answer, settings, private=True)
+
+
 def _finished(*items: AnyItem) -> discord.ui.View:
     """A view that only carries components: stopped, so discord.py keeps nothing for it."""
     view = discord.ui.View(timeout=None)
@@ -244,6 +282,8 @@ class Responder:
 
     def __init__(self, service: AnswerService) -> None:
         self.service = service
+        self.asker = Asker(service)
+        """/ask over the same catalogue (built with it, swapped with it on reload)."""
         self._embeds: dict[Card, discord.Embed] = {}
         self._share_view: discord.ui.View | None = None
         self._remove_view: discord.ui.View | None = None
@@ -269,10 +309,16 @@ class Responder:
         return embed
 
     def _view_for(self, answer: Answer, public: bool) -> discord.ui.View:
-        """Share (or Remove), and All sources when the answer has more than it shows."""
-        if answer.status is Status.ANSWER and answer.topic and len(answer.sources) > SHOWN_SOURCES:
+        """Share (or Remove), Full answer after an /ask part, All sources when there are more."""
+        extra: list[AnyItem] = []
+        if answer.status is Status.ANSWER and answer.topic:
+            if answer.section is not None:
+                extra.append(FullAnswerButton(answer.command, answer.topic))
+            if len(answer.sources) + len(answer.passage_sources) > SHOWN_SOURCES:
+                extra.append(SourcesButton(answer.command, answer.topic))
+        if extra:
             first: AnyItem = RemoveButton() if public else ShareButton()
-            return _finished(first, SourcesButton(answer.command, answer.topic))
+            return _finished(first, *extra)
         return self._button_view(public)
 
     def _button_view(self, public: bool) -> discord.ui.View:
@@ -288,15 +334,20 @@ class Responder:
         interaction: discord.Interaction,
         answer: Answer,
         settings: GuildSettings | None = None,
+        *,
+        private: bool = False,
     ) -> None:
         """Reply with `answer`: privately, unless the server chose public answers.
 
-        A server's own emergency notice replaces the generic one.
+        A `private` reply (a full answer, an answer to a posted message) is always private. A
+        server's own emergency notice replaces the generic one.
         """
         if answer.emergency and settings is not None and settings.emergency_text:
             answer = replace(answer, emergency=settings.emergency_text)
         if answer.status.shows_snippet:
-            public = settings is not None and settings.visibility is Visibility.PUBLIC
+            public = (
+                not private and settings is not None and settings.visibility is Visibility.PUBLIC
+            )
             await interaction.response.send_message(
                 content=warning_content(answer),
                 embeds=self.embeds_for(answer),
