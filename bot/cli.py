@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [ask|topics|check]`, or an interactive console.
+"""The command line: `python -m bot [ask|explain|topics|check|...]`, or an interactive console.
 
 Errors end a command in one place, `main`: every expected error is a BotError, printed (with
 control characters escaped) and turned into its own `exit_code`. Outcomes that are not errors
@@ -15,14 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.console import LazyAsker
 from bot.content_dir import resolve_content_dir
-from bot.core.answers import AnswerService, UnknownCommandError, parse_command
+from bot.core.answers import Answer, AnswerService, UnknownCommandError, parse_command
+from bot.core.ask import KIND_WEIGHTS, MIN_SECTION_SCORE, Asker, Route
 from bot.core.catalog import Catalog, Command
 from bot.core.loader import ContentError, load_catalog
 from bot.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, BotError
 from bot.export import FORMATS, export
 from bot.health import MAX_AGE_SECONDS, check_health, heartbeat_path
-from bot.render_text import render_answer
+from bot.render_text import render_answer, render_route
 from bot.settings import Settings, SettingsError, read_env_file
 from bot.terminal_text import printable
 
@@ -59,14 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", parents=[common], help="answer one question, or a batch file of them"
     )
-    ask.add_argument("command", nargs="?", help="treatment, sideeffects or resistance")
-    ask.add_argument("query", nargs="*", help="what to look up, e.g. sps, valium, ivig")
+    ask.add_argument(
+        "command",
+        nargs="?",
+        help="treatment, sideeffects, resistance, or ask (a question in your own words)",
+    )
+    ask.add_argument(
+        "query", nargs="*", help="what to look up, e.g. sps, valium, ivig; for ask: the question"
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     ask.add_argument(
         "--batch",
         metavar="FILE",
-        help="read COMMAND<TAB>QUERY lines from FILE ('-' for standard input)",
+        help="read COMMAND<TAB>QUERY lines from FILE ('-' for standard input); COMMAND may be ask",
     )
+
+    explain = commands.add_parser(
+        "explain",
+        parents=[common],
+        help="why /ask answers a question as it does (topics, cue phrases, section scores)",
+    )
+    explain.add_argument("question", nargs="+", help="the question, as a member would ask it")
+    explain.add_argument("--json", action="store_true", help="print JSON")
 
     topics = commands.add_parser("topics", parents=[common], help="list every topic")
     topics.add_argument("--json", action="store_true", help="print JSON")
@@ -124,6 +140,11 @@ def _load(content_dir: Path) -> Catalog:
         raise ContentNotServed(content_dir, error) from None
 
 
+def _is_ask(name: str) -> bool:
+    """Whether a command name is /ask (`ask`, `/Ask`), which parse_command does not know."""
+    return "".join(ch for ch in name.strip().casefold() if ch.isalnum()) == "ask"
+
+
 def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
     if args.batch:
         if args.command or args.query:
@@ -131,8 +152,14 @@ def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
         return _ask_batch(args.batch, args.json, service, out)
     if not args.command:
         raise UsageError("ask: which command? Usage: python -m bot ask COMMAND QUERY")
-    command = parse_command(args.command)
-    answer = service.ask(command, " ".join(args.query))
+    query = " ".join(args.query)
+    answer: Answer
+    if _is_ask(args.command):
+        if not query.strip():
+            raise UsageError('ask ask: which question? Usage: python -m bot ask ask "QUESTION"')
+        answer = Asker(service).ask(query)
+    else:
+        answer = service.ask(parse_command(args.command), query)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False), file=out)
     else:
@@ -140,10 +167,16 @@ def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
     return EXIT_OK if answer.topic else EXIT_NOT_FOUND
 
 
-def _batch_line(line_number: int, line: str, service: AnswerService) -> dict[str, object]:
+def _batch_line(
+    line_number: int, line: str, service: AnswerService, asker: LazyAsker
+) -> dict[str, object]:
     if "\t" not in line:
         return {"line": line_number, "error": "expected COMMAND<TAB>QUERY"}
     name, query = line.split("\t", 1)
+    if _is_ask(name):
+        if not query.strip():
+            return {"line": line_number, "error": "ask: an empty question"}
+        return asker().ask(query).to_dict()
     try:
         command = parse_command(name)
     except UnknownCommandError as error:
@@ -160,10 +193,53 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
         )
     except OSError as error:
         raise UsageError(f"Cannot read {path}: {error.strerror}") from None
+    asker = LazyAsker(service)
     with source:
         for number, raw in enumerate(source, 1):
             line = raw.rstrip("\r\n")
-            print(json.dumps(_batch_line(number, line, service), ensure_ascii=False), file=out)
+            result = _batch_line(number, line, service, asker)
+            print(json.dumps(result, ensure_ascii=False), file=out)
+    return EXIT_OK
+
+
+def route_dict(route: Route, answer: Answer) -> dict[str, object]:
+    """The `explain --json` shape: the reasoning of /ask, then the answer it gave."""
+    leads = route.section is not None
+    return {
+        "question": route.question,
+        "named": [{"topic": topic, "how": how} for topic, how in route.named],
+        "cue_phrases": [
+            {"phrase": phrase, "kind": kind.value, "points": KIND_WEIGHTS[kind]}
+            for kind, phrase in route.kind_words
+        ],
+        "kind_points": {kind.value: points for kind, points in route.kind_points},
+        "command": route.command.value,
+        "topic": route.topic,
+        "why_topic": route.why_topic,
+        "sections": [
+            {"heading": s.heading, "score": s.score, "leads": leads and n == 0}
+            for n, s in enumerate(route.sections)
+        ],
+        "section_index": route.section,
+        "min_section_score": MIN_SECTION_SCORE,
+        "answer": {
+            "status": answer.status.value,
+            "topic": answer.topic,
+            "command": answer.command.value,
+            "section": answer.section,
+            "passage": answer.passage is not None,
+            "warnings": [w.id for w in answer.warnings],
+        },
+    }
+
+
+def _explain(asker: Asker, question: str, as_json: bool, out: TextIO) -> int:
+    route = asker.route(question)
+    answer = asker.ask(question)
+    if as_json:
+        print(json.dumps(route_dict(route, answer), ensure_ascii=False, indent=2), file=out)
+    else:
+        out.write(render_route(route, answer))
     return EXIT_OK
 
 
@@ -276,6 +352,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     service = AnswerService(catalog)
     if args.action == "ask":
         return _ask(args, service, out)
+    if args.action == "explain":
+        return _explain(Asker(service), " ".join(args.question), args.json, out)
     if args.action == "topics":
         return _topics(catalog, args.json, out)
     if args.action == "export":

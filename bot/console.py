@@ -1,4 +1,4 @@
-"""The interactive console: type `/treatment sps` and read the answer, as on Discord."""
+"""The interactive console: type `/treatment sps` or `/ask QUESTION`, read the answer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 from typing import TextIO
 
 from bot.core.answers import COMMAND_HELP, AnswerService, UnknownCommandError, parse_command
+from bot.core.ask import Asker
 from bot.core.catalog import Command
 from bot.render_text import render_answer
 
@@ -23,13 +24,35 @@ def help_text() -> str:
     }
     for command, text in COMMAND_HELP.items():
         lines.append(f"  {'/' + command.value + ' ' + examples[command]:<22} {text}")
+    lines.append(f"  {'/ask QUESTION':<22} a question in your own words, e.g. /ask is ivig safe?")
     lines.append(f"  {'/help':<22} this help")
     lines.append(f"  {'quit':<22} leave (or Ctrl-D)")
     return "\n".join(lines) + "\n"
 
 
-def respond(service: AnswerService, line: str) -> str | None:
-    """The console's reply to one typed line; None means leave."""
+ASK_USAGE = "Type a question after /ask, e.g. /ask is ivig safe in pregnancy"
+
+
+class LazyAsker:
+    """An Asker over `service`, built at the first question (most runs never need one)."""
+
+    def __init__(self, service: AnswerService) -> None:
+        self.service = service
+        self._asker: Asker | None = None
+
+    def __call__(self) -> Asker:
+        """The Asker, built now if this is the first question."""
+        if self._asker is None:
+            self._asker = Asker(self.service)
+        return self._asker
+
+
+def respond(service: AnswerService, line: str, asker: LazyAsker | None = None) -> str | None:
+    """The console's reply to one typed line; None means leave.
+
+    `/ask` lines go to `asker` (run_console keeps one for the session; without it, one is
+    built for this line).
+    """
     text = line.strip()
     if not text:
         return ""
@@ -39,6 +62,10 @@ def respond(service: AnswerService, line: str) -> str | None:
         return None
     if name in {"help", "h", "?"}:
         return help_text()
+    if name == "ask":
+        if not rest.strip():
+            return ASK_USAGE + ".\n"
+        return render_answer((asker or LazyAsker(service))().ask(rest))
     try:
         command = parse_command(word)
     except UnknownCommandError as error:
@@ -54,6 +81,7 @@ def _enable_line_editing() -> None:
 def run_console(service: AnswerService, stdin: TextIO, out: TextIO) -> int:
     """Read lines until `quit` or end of input; a terminal gets line editing and history."""
     interactive = stdin.isatty()
+    asker = LazyAsker(service)
     if interactive:
         _enable_line_editing()
         topics = len(service.catalog.topics)
@@ -66,7 +94,7 @@ def run_console(service: AnswerService, stdin: TextIO, out: TextIO) -> int:
             break
         if not interactive and line == "":
             break
-        reply = respond(service, line)
+        reply = respond(service, line, asker)
         if reply is None:
             break
         if reply:

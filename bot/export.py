@@ -2,6 +2,8 @@
 
 A clinician advising a community can review every snippet, with its sources, review date and
 disclaimer, in one sitting. Sources are listed once at the end; snippets link to them by id.
+A snippet whose sections carry their own sources or example questions (which steer /ask) is
+shown section by section, each followed by those.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.core.catalog import (
     WarningSign,
 )
 from bot.core.phrases import Phrase
+from bot.core.sections import Section
 
 SNIPPET_HEADINGS = {
     Command.TREATMENT: "Treatment",
@@ -86,10 +89,26 @@ def _source_anchor(source_id: str) -> str:
     return f"src-{source_id.lower()}"
 
 
+def _has_extras(sections: tuple[Section, ...]) -> bool:
+    """Whether any section has its own sources or example questions to show."""
+    return any(section.sources or section.examples for section in sections)
+
+
+def examples_line(section: Section) -> str:
+    """A section's example questions, as a reviewer reads them."""
+    return "Example questions: " + "; ".join(f"“{q}”" for q in section.examples)
+
+
 def _cited_by(catalog: Catalog) -> dict[str, list[str]]:
     cited: dict[str, list[str]] = {source_id: [] for source_id in catalog.sources}
     for topic in catalog.topics.values():
         ids = {s for snippet in topic.snippets.values() for s in snippet.sources}
+        ids |= {
+            s
+            for snippet in topic.snippets.values()
+            for section in snippet.sections
+            for s in section.sources
+        }
         ids |= {s for sign in topic.warning_signs for s in sign.sources}
         for source_id in sorted(ids):
             cited[source_id].append(topic.title)
@@ -125,8 +144,12 @@ def _md_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
     for command, snippet in topic.snippets.items():
         yield f"#### {SNIPPET_HEADINGS[command]} (`/{command.value}`)"
         yield ""
-        yield snippet.text.strip()
-        yield ""
+        if _has_extras(snippet.sections):
+            for section in snippet.sections:
+                yield from _md_section(section)
+        else:
+            yield snippet.text.strip()
+            yield ""
         yield f"- **Sources:** {_md_refs(snippet.sources)}"
         yield f"- **Reviewed:** {snippet.reviewed.isoformat()}"
         disclaimer = catalog.disclaimers[snippet.disclaimer].text
@@ -136,6 +159,17 @@ def _md_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
         yield f"#### {SIGNS_HEADING}"
         yield ""
         yield from _md_signs(topic.warning_signs)
+
+
+def _md_section(section: Section) -> Iterator[str]:
+    yield section.rendered().strip()
+    yield ""
+    if section.examples:
+        yield f"*{examples_line(section)}*"
+        yield ""
+    if section.sources:
+        yield f"*Sources for this part:* {_md_refs(section.sources)}"
+        yield ""
 
 
 def _md_signs(signs: tuple[WarningSign, ...]) -> Iterator[str]:
@@ -280,7 +314,11 @@ def _html_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
     for command, snippet in topic.snippets.items():
         disclaimer = catalog.disclaimers[snippet.disclaimer].text
         yield f"<h4>{SNIPPET_HEADINGS[command]} (<code>/{command.value}</code>)</h4>"
-        yield f'<div class="snippet">{markdown_to_html(snippet.text)}</div>'
+        if _has_extras(snippet.sections):
+            parts = "\n".join(_html_section(section) for section in snippet.sections)
+            yield f'<div class="snippet">{parts}</div>'
+        else:
+            yield f'<div class="snippet">{markdown_to_html(snippet.text)}</div>'
         yield (
             f'<p class="meta">Sources: {_html_refs(snippet.sources)}<br>'
             f"Reviewed: {snippet.reviewed.isoformat()}<br>"
@@ -289,6 +327,18 @@ def _html_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
     if topic.warning_signs:
         yield f"<h4>{esc(SIGNS_HEADING)}</h4>"
         yield from _html_signs(topic.warning_signs)
+
+
+def _html_section(section: Section) -> str:
+    lines = [markdown_to_html(section.rendered())]
+    extras = []
+    if section.examples:
+        extras.append(html.escape(examples_line(section)))
+    if section.sources:
+        extras.append(f"Sources for this part: {_html_refs(section.sources)}")
+    if extras:
+        lines.append('<p class="meta">' + "<br>".join(extras) + "</p>")
+    return "\n".join(lines)
 
 
 def _html_signs(signs: tuple[WarningSign, ...]) -> Iterator[str]:

@@ -121,3 +121,39 @@ def test_the_heading_names_the_conditions_of_the_content(catalog: Catalog, conte
     assert export(other, "markdown").startswith(
         "# Content review: Example condition treatment information\n"
     )
+
+
+def test_sections_show_their_example_questions_and_own_sources(content_copy: Path) -> None:
+    path = content_copy / "topics" / "azathioprine.yaml"
+    heading = '      - heading: "Monitoring"\n'
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            heading,
+            heading + "        examples:\n"
+            "          - how often do I need bloodwork on imuran\n"
+            "          - which checks while on azathioprine\n"
+            "        sources: [CPIC-UF]\n",
+        ),
+        encoding="utf-8",
+    )
+    catalog = load_catalog(content_copy)
+    questions = "Example questions: “how often do I need bloodwork on imuran”; “which checks"
+    markdown = export(catalog, "markdown")
+    monitoring = markdown.split("**Monitoring:** regular blood counts")[1].split("**Everyday")[0]
+    assert f"*{questions} while on azathioprine”*" in monitoring
+    assert "*Sources for this part:* [CPIC-UF](#src-cpic-uf)" in monitoring
+    assert markdown.count("Example questions:") == 1
+    for topic in catalog.topics.values():  # every section's text is still there, in order
+        at = markdown.index(f'<a id="{topic.id}"></a>')
+        for snippet in topic.snippets.values():
+            for section in snippet.sections:
+                at = markdown.index(section.rendered().strip(), at)
+    page = export(catalog, "html")
+    assert (
+        "<p><strong>Monitoring:</strong> regular blood counts and liver tests, and limiting sun "
+        f'exposure.</p>\n<p class="meta">{questions} while on azathioprine”<br>'
+        'Sources for this part: <a href="#src-cpic-uf">CPIC-UF</a></p>'
+    ) in page
+    checker = _Checker()
+    checker.feed(page)
+    assert checker.stack == []
