@@ -366,6 +366,8 @@ class DiscordStandIn:
         self.application_id: str = self._snowflake()
         self.guild_id: str = self._snowflake()
         self.channel_id: str = self._snowflake()
+        self.guilds: dict[str, str] = {self.guild_id: self.channel_id}
+        """Every guild the bot is in, with its text channel (add more with ``add_guild``)."""
         self.bot_user: JSON = {
             "id": self.application_id,  # Discord bots share their application's id
             "username": "Stand-in Bot",
@@ -411,6 +413,7 @@ class DiscordStandIn:
         self._connections: set[_Connection] = set()
         self._connection_numbers = itertools.count(1)
         self._live: _Connection | None = None
+        self._live_shards: dict[int, _Connection] = {}
         self._last_dropped = 0
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -649,12 +652,28 @@ class DiscordStandIn:
             "permissions": permissions,
         }
 
-    def text_channel(self) -> JSON:
-        """The test guild's text channel."""
+    def add_guild(self, shard: int | None = None, shard_count: int = 1) -> str:
+        """Another guild (with a text channel) the bot is in; on ``shard`` of ``shard_count``
+        when given (Discord's rule: ``(guild_id >> 22) % shard_count``). Returns its id."""
+        while True:
+            guild_id = self._snowflake()
+            if shard is None or (int(guild_id) >> 22) % shard_count == shard:
+                break
+        self.guilds[guild_id] = self._snowflake()
+        return guild_id
+
+    @staticmethod
+    def shard_of(guild_id: str, shard_count: int) -> int:
+        """The shard a guild's events go to."""
+        return (int(guild_id) >> 22) % max(1, shard_count)
+
+    def text_channel(self, guild_id: str | None = None) -> JSON:
+        """A guild's text channel (the test guild's by default)."""
+        guild_id = guild_id or self.guild_id
         return {
-            "id": self.channel_id,
+            "id": self.guilds[guild_id],
             "type": 0,
-            "guild_id": self.guild_id,
+            "guild_id": guild_id,
             "name": "general",
             "position": 0,
             "permission_overwrites": [],
@@ -666,10 +685,12 @@ class DiscordStandIn:
             "flags": 0,
         }
 
-    def guild_payload(self) -> JSON:
-        """The GUILD_CREATE payload for the test guild."""
+    def guild_payload(self, guild_id: str | None = None) -> JSON:
+        """The GUILD_CREATE payload for a guild (the test guild by default)."""
+        guild_id = guild_id or self.guild_id
+        channel_id = self.guilds[guild_id]
         return {
-            "id": self.guild_id,
+            "id": guild_id,
             "name": self.guild_name,
             "icon": None,
             "splash": None,
@@ -687,7 +708,7 @@ class DiscordStandIn:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "system_channel_id": self.channel_id,
+            "system_channel_id": channel_id,
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "public_updates_channel_id": None,
@@ -700,7 +721,7 @@ class DiscordStandIn:
             "max_video_channel_users": 25,
             "roles": [
                 {
-                    "id": self.guild_id,
+                    "id": guild_id,
                     "name": "@everyone",
                     "color": 0,
                     "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
@@ -716,7 +737,7 @@ class DiscordStandIn:
             ],
             "emojis": [],
             "stickers": [],
-            "channels": [self.text_channel()],
+            "channels": [self.text_channel(guild_id)],
             "threads": [],
             "members": [self._member(self._public_bot_user())],
             "member_count": 2,
@@ -845,12 +866,17 @@ class DiscordStandIn:
         locale: str = "en-US",
         message: JSON | None = None,
         timeout: float = 5.0,
+        guild_id: str | None = None,
+        shard: int | None = None,
     ) -> str:
         """Dispatch INTERACTION_CREATE with any ``type``/``data``; returns the interaction id.
 
         In the guild's text channel (as ``self.user`` unless ``user`` is given) or, with
         ``guild=False``, in a DM with the bot. ``message`` is the message a component was on.
+        ``guild_id`` picks another guild (``add_guild``); the event goes to that guild's shard
+        (DMs: shard 0) unless ``shard`` names the connection to send it on.
         """
+        guild_id = guild_id or self.guild_id
         interaction_id = self._snowflake()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         member_user = self._full_user(user)
@@ -869,15 +895,15 @@ class DiscordStandIn:
         if data is not None:
             payload["data"] = data
         if guild:
-            channel_id = self.channel_id
+            channel_id = self.guilds[guild_id]
             payload.update(
-                guild_id=self.guild_id,
-                guild={"id": self.guild_id, "locale": "en-US", "features": []},
+                guild_id=guild_id,
+                guild={"id": guild_id, "locale": "en-US", "features": []},
                 guild_locale="en-US",
                 channel_id=channel_id,
-                channel=self.text_channel(),
+                channel=self.text_channel(guild_id),
                 member=self._member(member_user),
-                authorizing_integration_owners={"0": self.guild_id},
+                authorizing_integration_owners={"0": guild_id},
                 context=0,
             )
         else:
@@ -907,7 +933,9 @@ class DiscordStandIn:
         )
         self._interactions[interaction_id] = interaction
         self._tokens[token] = interaction
-        await self.dispatch("INTERACTION_CREATE", payload, timeout=timeout)
+        if shard is None and len(self._live_shards) > 1:
+            shard = self.shard_of(guild_id, self._shard_count()) if guild else 0
+        await self.dispatch("INTERACTION_CREATE", payload, timeout=timeout, shard=shard)
         return interaction_id
 
     def _dm_channel_id(self, user_id: str) -> str:
@@ -976,6 +1004,8 @@ class DiscordStandIn:
         *,
         scope: Literal["auto", "guild", "global"] = "auto",
         timeout: float = 5.0,
+        guild_id: str | None = None,
+        shard: int | None = None,
     ) -> str:
         """A member runs ``/name``; returns the interaction id.
 
@@ -985,8 +1015,17 @@ class DiscordStandIn:
         unless ``scope="guild"``.
         """
         data = self._command_data(name, self._options(options), guild, scope)
+        if guild_id is not None and guild_id != self.guild_id:
+            data.pop("guild_id", None)  # guild commands are synced to the test guild only
         return await self.send_interaction(
-            APPLICATION_COMMAND, data, user=user, guild=guild, locale=locale, timeout=timeout
+            APPLICATION_COMMAND,
+            data,
+            user=user,
+            guild=guild,
+            locale=locale,
+            timeout=timeout,
+            guild_id=guild_id,
+            shard=shard,
         )
 
     def post_member_message(self, content: str, author: JSON | None = None) -> JSON:
@@ -1077,11 +1116,37 @@ class DiscordStandIn:
 
     # ----------------------------------------------------------------- gateway
 
-    async def dispatch(self, event: str, data: JSON, *, timeout: float = 5.0) -> None:
-        """Send a DISPATCH event (op 0) to the bot, waiting for a live connection first."""
-        conn = await self.wait_for(lambda: self._live, timeout, f"a connection to send {event}")
+    async def dispatch(
+        self, event: str, data: JSON, *, timeout: float = 5.0, shard: int | None = None
+    ) -> None:
+        """Send a DISPATCH event (op 0) to the bot, waiting for a live connection first
+        (the connection of ``shard`` when given: several bot processes may be connected)."""
+        if shard is None:
+            conn = await self.wait_for(lambda: self._live, timeout, f"a connection to send {event}")
+        else:
+            conn = await self.wait_for(
+                lambda: self._live_shards.get(shard), timeout, f"shard {shard} to send {event}"
+            )
         assert conn.session is not None
         await self._dispatch_on(conn.session, event, data)
+
+    def _shard_count(self) -> int:
+        for conn in self._live_shards.values():
+            if conn.session is not None and conn.session.shard:
+                return int(conn.session.shard[1])
+        return 1
+
+    async def wait_for_shards(self, count: int, timeout: float = 20.0) -> None:
+        """Until ``count`` shards (from any number of bot processes) are connected."""
+        await self.wait_for(
+            lambda: len(self._live_shards) >= count, timeout, f"{count} shard(s) to connect"
+        )
+
+    def _set_live(self, conn: _Connection) -> None:
+        conn.live = True
+        self._live = conn
+        shard = conn.session.shard if conn.session is not None else None
+        self._live_shards[int(shard[0]) if shard else 0] = conn
 
     async def _send(self, conn: _Connection, payload: JSON) -> bool:
         if conn.dropped or conn.ws.closed:
@@ -1165,6 +1230,9 @@ class DiscordStandIn:
             self._connections.discard(conn)
             if self._live is conn:
                 self._live = None
+            for shard, live in list(self._live_shards.items()):
+                if live is conn:
+                    del self._live_shards[shard]
             if conn.session is not None and conn.session.conn is conn:
                 conn.session.conn = None
             self._notify()
@@ -1205,12 +1273,17 @@ class DiscordStandIn:
             return
         shard = data.get("shard")
         session = _Session(session_id=secrets.token_hex(16), shard=shard, conn=conn)
+        mine = [
+            guild_id
+            for guild_id in self.guilds
+            if not shard or self.shard_of(guild_id, int(shard[1])) == int(shard[0])
+        ]
         self._sessions[session.session_id] = session
         conn.session = session
         ready: JSON = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": guild_id, "unavailable": True} for guild_id in mine],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "session_type": "normal",
@@ -1226,10 +1299,10 @@ class DiscordStandIn:
         if shard is not None:
             ready["shard"] = shard
         await self._dispatch_on(session, "READY", ready)
-        await self._dispatch_on(session, "GUILD_CREATE", self.guild_payload())
+        for guild_id in mine:
+            await self._dispatch_on(session, "GUILD_CREATE", self.guild_payload(guild_id))
         if not conn.dropped:
-            conn.live = True
-            self._live = conn
+            self._set_live(conn)
 
     async def _resume(self, conn: _Connection, data: JSON) -> None:
         self.resumes += 1
@@ -1251,8 +1324,7 @@ class DiscordStandIn:
                 await self._send(conn, event)
         await self._dispatch_on(session, "RESUMED", {"_trace": ["stand-in"]})
         if not conn.dropped:
-            conn.live = True
-            self._live = conn
+            self._set_live(conn)
 
     # ----------------------------------------------------------------- REST
 
@@ -1607,8 +1679,9 @@ class DiscordStandIn:
         if invalid is not None:
             return invalid
         message = self._message_object(body, channel_id=params["channel"])
-        if self.guild_id and params["channel"] == self.channel_id:
-            message["guild_id"] = self.guild_id
+        for guild_id, channel_id in self.guilds.items():
+            if params["channel"] == channel_id:
+                message["guild_id"] = guild_id
         self._attach_files(message, body, record.files)
         self.messages.append(RecordedMessage("channel", "POST", record.path, body, message))
         return _json_response(message)
@@ -1638,16 +1711,17 @@ class DiscordStandIn:
     async def _get_channel(
         self, _request: web.Request, _record: RecordedRequest, params: dict[str, str]
     ) -> web.Response:
-        if params["channel"] == self.channel_id:
-            return _json_response(self.text_channel())
+        for guild_id, channel_id in self.guilds.items():
+            if params["channel"] == channel_id:
+                return _json_response(self.text_channel(guild_id))
         return _error(404, "Unknown Channel", 10003)
 
     async def _get_guild(
         self, _request: web.Request, _record: RecordedRequest, params: dict[str, str]
     ) -> web.Response:
-        if params["guild"] != self.guild_id:
+        if params["guild"] not in self.guilds:
             return _error(404, "Unknown Guild", 10004)
-        guild = self.guild_payload()
+        guild = self.guild_payload(params["guild"])
         for key in ("channels", "members", "threads", "voice_states", "presences", "joined_at"):
             guild.pop(key, None)
         return _json_response(guild)

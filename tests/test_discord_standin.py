@@ -345,3 +345,50 @@ async def test_a_plain_unsharded_bot_works_too(standin: DiscordStandIn) -> None:
         body = await standin.wait_for_callback(interaction_id)
     assert body["data"]["embeds"][0]["description"] == "unsharded"
     assert client.application_id == int(standin.application_id)  # from /oauth2/applications/@me
+
+
+async def test_several_shards_from_several_clients_each_get_their_guilds() -> None:
+    """Two clients run shard 0 and shard 1 of two; each guild's events reach its own shard."""
+    from bot.content_dir import BUNDLED_CONTENT
+    from bot.discord_app.client import build_bot
+    from bot.settings import Settings
+    from tests.discord_standin import running_bot, serving_standin
+
+    async with serving_standin() as standin:
+        first = standin.add_guild(shard=0, shard_count=2)
+        second = standin.add_guild(shard=1, shard_count=2)
+
+        def shard_bot(shard: int):
+            settings = Settings(
+                token="stand-in-token",
+                content_dir=BUNDLED_CONTENT,
+                api_base=standin.api_base,
+                gateway_url=standin.gateway_url,
+                shard_count=2,
+                shard_ids=(shard,),
+            )
+            return build_bot(settings, guild_ready_timeout=0.1)
+
+        async with (
+            running_bot(shard_bot(0), standin) as zero,
+            running_bot(shard_bot(1), standin) as one,
+        ):
+            await standin.wait_for_shards(2)
+            assert {g.id for g in zero.guilds} >= {int(first)}
+            assert int(second) not in {g.id for g in zero.guilds}
+            assert int(second) in {g.id for g in one.guilds}
+            await zero.tree.sync()
+            seen: list[int] = []
+            for bot in (zero, one):
+
+                async def heard(_interaction: object, shard: int = bot.shard_ids[0]) -> None:
+                    seen.append(shard)
+
+                bot.add_listener(heard, "on_interaction")
+            for guild in (first, second):
+                interaction = await standin.send_command(
+                    "treatment", {"topic": "sps"}, guild_id=guild
+                )
+                reply = await standin.wait_for_callback(interaction)
+                assert reply["data"]["embeds"][0]["title"].startswith("Stiff person")
+            assert seen == [0, 1]
