@@ -8,6 +8,8 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+# content/ is installed with the package (as bot/content, see pyproject.toml)
+COPY content ./content
 # the same install step as `make run` (Makefile): the project with its declared dependencies
 RUN python -m pip install --no-cache-dir --upgrade pip \
  && python -m pip install --no-cache-dir .
@@ -25,7 +27,8 @@ RUN groupadd --system --gid 10001 bot \
  && chown bot:bot /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-# the bundled content; mount a directory at /app/content to serve your own
+# the bundled content, served from here (BOT_CONTENT_DIR) so that a directory mounted at
+# /app/content replaces it; the package carries the same files as its default
 COPY content ./content
 USER bot
 # the SQLite database and the heartbeat file live here

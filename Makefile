@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test check lint format bench docker clean
+.PHONY: run test check lint format bench docker package clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(VENV)/.runtime ## matcher benchmark (by hand; figures go in the README)
 
 docker: ## build the container image (needs a Docker engine)
 	docker build -t rare-neuro-bot .
+
+package: $(VENV)/.runtime ## the wheel, content included, in build/dist/ (pip install it anywhere)
+	rm -rf build/lib build/bdist.* build/dist
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir build/dist .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
