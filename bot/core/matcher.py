@@ -166,6 +166,29 @@ class Matcher:
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
             ordered = sorted(chosen, key=lambda a: a.compact)
             self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
+        # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
+        # of every alias ("iv immunoglobulin" -> "immunoglobulin"), sorted for prefix search,
+        # and fuzzy choices grouped by their first letter.
+        self._word_sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
+        self._fuzzy_initial: dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]] = {}
+        for kinds in set(KINDS_FOR_COMMAND.values()):
+            rests = sorted(
+                (
+                    (" ".join(words[start:]), a.topic)
+                    for a in aliases
+                    if a.topic.kind in kinds
+                    for words in (a.spaced.split(),)
+                    for start in range(1, len(words))
+                ),
+                key=lambda rest: rest[0],
+            )
+            self._word_sorted[kinds] = ([r for r, _ in rests], [t for _, t in rests])
+            initial: dict[str, tuple[list[str], list[Topic]]] = {}
+            for alias_key, owner in zip(*self._fuzzy[kinds], strict=True):
+                bucket = initial.setdefault(alias_key[0], ([], []))
+                bucket[0].append(alias_key)
+                bucket[1].append(owner)
+            self._fuzzy_initial[kinds] = initial
 
     # -- matching -------------------------------------------------------------------------
 
@@ -386,17 +409,21 @@ class Matcher:
             if topic.id not in ranks or rank < ranks[topic.id][0]:
                 ranks[topic.id] = (rank, topic.title, topic)
 
-        for alias in self._aliases:
-            if alias.topic.kind not in kinds:
-                continue
-            if alias.compact == key:
-                offer(0, alias.topic)
-            elif alias.compact.startswith(key):
-                offer(1, alias.topic)
-            elif f" {typed}" in f" {alias.spaced}":
-                offer(2, alias.topic)
-        if len(key) > EXACT_ONLY_CHARS - 1:
-            choices, owners = self._fuzzy[kinds]
+        exact = self._exact.get(key)
+        if exact is not None and exact.kind in kinds:
+            offer(0, exact)
+        for topic in self._prefixed(key, kinds):
+            offer(1, topic)
+        # later words of an alias ("immuno" finds "iv immunoglobulin"), and then look-alikes,
+        # only while better matches leave room: ranks never mix across these groups
+        if len(ranks) < limit:
+            names, owners = self._word_sorted[kinds]
+            start = bisect.bisect_left(names, typed)
+            end = bisect.bisect_left(names, typed + "\U0010ffff", start)
+            for topic in owners[start:end]:
+                offer(2, topic)
+        if len(ranks) < limit and len(key) > EXACT_ONLY_CHARS - 1:
+            choices, owners = self._fuzzy_initial[kinds].get(key[0], ([], []))
             for _alias, score, index in process.extract(
                 key, choices, scorer=fuzz.partial_ratio, score_cutoff=75, limit=50
             ):

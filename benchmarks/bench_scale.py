@@ -1,0 +1,121 @@
+"""Scale: the bundled content plus thousands of generated topics; run by hand (README figures).
+
+    .venv/bin/python benchmarks/bench_scale.py [--topics 10000]
+
+Writes a content folder into a temporary directory (the bundled topics and sources, and
+generated treatments with made-up names, aliases and snippets), loads it, and measures what a
+member would feel: answering a topic (p50), autocomplete while typing (p99), and the process's
+peak memory. Floors (issue 15): answers within 1 ms at p50 and autocomplete within 5 ms at p99
+with 10,000 topics, memory under 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bot.content_dir import BUNDLED_CONTENT  # noqa: E402
+from bot.core.answers import AnswerService  # noqa: E402
+from bot.core.catalog import Command  # noqa: E402
+from bot.core.loader import load_catalog  # noqa: E402
+
+SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo ka ke ki ko la le li lo ma me mi mo na ne".split()
+SYLLABLES += "ni no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi vo za ze zi zo".split()
+
+
+def name(rng: random.Random, parts: int) -> str:
+    """A made-up medicine name."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(parts))
+
+
+def topic_yaml(topic_id: str, title: str, aliases: list[str]) -> str:
+    """A valid generated treatment topic."""
+    alias_lines = "\n".join(f"  - {alias}" for alias in aliases)
+    snippet = """    sections:
+      - heading: "What it is"
+        text: |
+          A made-up medicine for measuring scale.
+    disclaimer: medicine
+    sources: [SPSRF]
+    reviewed: 2026-11-01"""
+    return (
+        f"id: {topic_id}\nkind: treatment\ntitle: {title}\nused_for: [sps]\n"
+        f"aliases:\n{alias_lines}\nsnippets:\n  treatment:\n{snippet}\n"
+        f"  sideeffects:\n{snippet}\n"
+    )
+
+
+def build_content(root: Path, count: int, seed: int = 7) -> list[str]:
+    """The bundled content plus `count` generated topics; returns their main names."""
+    shutil.copytree(BUNDLED_CONTENT, root)
+    rng = random.Random(seed)
+    used: set[str] = set()
+    names: list[str] = []
+    while len(names) < count:
+        main = name(rng, rng.randint(3, 5))
+        brands = [name(rng, rng.randint(2, 4)) for _ in range(3)]
+        if used.intersection([main, *brands]) or len({main, *brands}) < 4:
+            continue
+        used.update([main, *brands])
+        topic_id = f"gen-{main}"
+        (root / "topics" / f"{topic_id}.yaml").write_text(
+            topic_yaml(topic_id, main.title(), [main, *brands]), encoding="utf-8"
+        )
+        names.append(main)
+    return names
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The `fraction` percentile of `samples`."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary) / "content"
+        names = build_content(root, args.topics)
+        started = time.perf_counter()
+        service = AnswerService(load_catalog(root))
+        load_s = time.perf_counter() - started
+    rng = random.Random(3)
+    queries = [rng.choice(names) for _ in range(300)]
+    typos = [q[:2] + q[3:] for q in queries[:100]]  # one letter dropped
+    answers: list[float] = []
+    for query in queries + typos + ["sps", "ivig", "valium side effects"]:
+        started = time.perf_counter()
+        service.ask(Command.TREATMENT, query)
+        answers.append((time.perf_counter() - started) * 1e6)
+    completes: list[float] = []
+    for query in queries[:200]:
+        for end in range(1, min(len(query), 8) + 1):
+            started = time.perf_counter()
+            service.autocomplete(Command.TREATMENT, query[:end])
+            completes.append((time.perf_counter() - started) * 1e3)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{len(service.catalog.topics)} topics, loaded and indexed in {load_s:.1f} s")
+    print(f"answer p50 {statistics.median(answers):.0f} us (floor: under 1000 us)")
+    print(f"answer p99 {percentile(answers, 0.99):.0f} us")
+    print(
+        f"autocomplete p50 {statistics.median(completes):.2f} ms, "
+        f"p99 {percentile(completes, 0.99):.2f} ms (floor: p99 under 5 ms)"
+    )
+    print(f"peak memory {peak_mb:.0f} MB (floor: under 150 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
