@@ -29,8 +29,8 @@ from bot.core.answers import AnswerService  # noqa: E402
 from bot.core.catalog import Command  # noqa: E402
 from bot.core.loader import load_catalog  # noqa: E402
 
-SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo ka ke ki ko la le li lo ma me mi mo na ne".split()
-SYLLABLES += "ni no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi vo za ze zi zo".split()
+SYLLABLES = [consonant + vowel for consonant in "bdfklmnprstvz" for vowel in "aeiou"]
+"""Made-up names are built from these, so that none is a real medicine's."""
 
 
 def name(rng: random.Random, parts: int) -> str:
