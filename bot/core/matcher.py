@@ -184,10 +184,11 @@ class Matcher:
             )
             self._word_sorted[kinds] = ([r for r, _ in rests], [t for _, t in rests])
             initial: dict[str, tuple[list[str], list[Topic]]] = {}
-            for alias_key, owner in zip(*self._fuzzy[kinds], strict=True):
-                bucket = initial.setdefault(alias_key[0], ([], []))
-                bucket[0].append(alias_key)
-                bucket[1].append(owner)
+            fuzzy_keys, fuzzy_topics = self._fuzzy[kinds]
+            for alias_key, topic in zip(fuzzy_keys, fuzzy_topics, strict=True):
+                keys, topics = initial.setdefault(alias_key[0], ([], []))
+                keys.append(alias_key)
+                topics.append(topic)
             self._fuzzy_initial[kinds] = initial
 
     # -- matching -------------------------------------------------------------------------
