@@ -110,6 +110,22 @@ def _parser() -> argparse.ArgumentParser:
         "backup", parents=[common], help="copy the database consistently, even while the bot runs"
     )
     backup.add_argument("target", metavar="FILE", help="where to write the copy")
+    commands.add_parser(
+        "migrate",
+        parents=[common],
+        help="apply the database's pending schema migrations (SQLite or DATABASE_URL), then exit",
+    )
+    move = commands.add_parser(
+        "move-data",
+        parents=[common],
+        help="copy the SQLite database (settings, reports, counts) into PostgreSQL",
+    )
+    move.add_argument(
+        "--to", metavar="URL", help="postgresql://USER:PASSWORD@HOST/DB (default: DATABASE_URL)"
+    )
+    move.add_argument(
+        "--force", action="store_true", help="replace the bot's data already in the target"
+    )
     health = commands.add_parser(
         "health", parents=[common], help="exit 0 only while the running bot's gateway is alive"
     )
@@ -334,7 +350,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _check(content_dir, out)
     if args.action == "health":
         return _health(args.max_age, out)
-    if args.action in ("reports", "stats", "backup"):
+    if args.action in ("reports", "stats", "backup", "migrate", "move-data"):
         # reports and stats open the database with exclusive=False and backup reads it
         # directly, so all three work beside the running bot (which holds the data folder)
         from bot.curators import run_curator_command

@@ -1,6 +1,8 @@
-"""`python -m bot reports`, `stats` and `backup`: what curators need, across servers.
+"""`python -m bot reports`, `stats`, `backup`, `migrate` and `move-data`: curators' and operators'.
 
-Errors (SettingsError, StorageError) are raised for bot.cli.main to print with their exit code.
+They use the configured database (bot.storage.factory: PostgreSQL with DATABASE_URL, else the
+SQLite file in BOT_DATA_DIR). Errors (SettingsError, StorageError) are raised for bot.cli.main
+to print with their exit code.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.errors import EXIT_NOT_FOUND, EXIT_OK
-from bot.settings import Settings
-from bot.storage.base import StorageError
+from bot.settings import Settings, SettingsError, check_database_url
+from bot.storage.base import Storage, StorageError, StorageInUse
+from bot.storage.factory import describe, migrate_database, postgres_storage, storage_from_settings
 from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
 from bot.terminal_text import printable
 
 
-async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out: TextIO) -> int:
+async def _reports(storage: Storage, close: int | None, as_json: bool, out: TextIO) -> int:
     if close is not None:
         if not await storage.close_report(close):
             print(f"No open report #{close}.", file=out)
@@ -54,7 +57,7 @@ async def _reports(storage: SqliteStorage, close: int | None, as_json: bool, out
     return EXIT_OK
 
 
-async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) -> int:
+async def _stats(storage: Storage, days: int, as_json: bool, out: TextIO) -> int:
     stats = await storage.stats(None, days)
     if as_json:
         data = {"days": stats.days, "topics": stats.topics, "unanswered": stats.unanswered}
@@ -72,7 +75,7 @@ async def _stats(storage: SqliteStorage, days: int, as_json: bool, out: TextIO) 
 
 async def _run(args: argparse.Namespace, out: TextIO) -> int:
     settings = Settings.load(content_dir=args.content_dir)
-    storage = SqliteStorage.in_data_dir(settings.data_dir)
+    storage = storage_from_settings(settings)
     await storage.open(exclusive=False)  # works beside the running bot, which holds the lock
     try:
         if args.action == "reports":
@@ -100,13 +103,87 @@ def backup(data_dir: Path, target: Path) -> Path:
     return target
 
 
+class NotAFile(StorageError):
+    """`backup` with PostgreSQL: there is no file to copy; pg_dump is the way."""
+
+
+def postgres_backup_message(database_url: str) -> str:
+    """What `backup` says with DATABASE_URL set: how to back PostgreSQL up (never the password)."""
+    where = describe(Path(), database_url)
+    return (
+        f"The bot's data is in PostgreSQL ({where}), not in a file: `python -m bot backup` "
+        "copies the SQLite file only, so nothing was backed up. Back PostgreSQL up with its own "
+        f"tool, also while the bot runs: pg_dump --format=custom --file=FILE '{where}' (give "
+        "the password with PGPASSWORD or ~/.pgpass); restore with "
+        f"pg_restore --clean --if-exists --dbname='{where}' FILE."
+    )
+
+
+async def _migrate(settings: Settings, out: TextIO) -> int:
+    where, before, after = await migrate_database(settings.data_dir, settings.database_url)
+    if before < after:
+        print(f"{where}: migrated from schema version {before} to {after}.", file=out)
+    else:
+        print(f"{where}: schema version {after}, up to date.", file=out)
+    return EXIT_OK
+
+
+async def _move_data(settings: Settings, target: str | None, force: bool, out: TextIO) -> int:
+    url = check_database_url(target or "", "--to") or settings.database_url
+    if not url:
+        raise SettingsError(
+            "move-data: where to? Give --to postgresql://USER:PASSWORD@HOST:5432/DATABASE "
+            "(or set DATABASE_URL)."
+        )
+    source = SqliteStorage.in_data_dir(settings.data_dir)
+    if not source.path.is_file():
+        raise StorageError(f"There is no database at {source.path} to move (check BOT_DATA_DIR).")
+    try:
+        await source.open()  # exclusive: rows written after the copy would be lost
+    except StorageInUse as error:
+        raise StorageInUse(f"Stop the bot before moving its data. {error}") from None
+    try:
+        dump = await source.export_data()
+    finally:
+        await source.close()
+    destination = postgres_storage(url)
+    await destination.open(exclusive=False)
+    try:
+        before = await destination.import_data(dump, replace=force)
+    finally:
+        await destination.close()
+    print(
+        f"Copied {source.path} to {destination.where}: {len(dump.settings)} setting row(s), "
+        f"{len(dump.reports)} report(s), {len(dump.counts)} question count row(s).",
+        file=out,
+    )
+    if any(before.values()):
+        print(
+            f"Replaced what was there: {before['guild_setting']} setting row(s), "
+            f"{before['reports']} report(s), {before['question_counts']} question count row(s).",
+            file=out,
+        )
+    print(
+        f"Set DATABASE_URL to that database to use it; {source.path} is left as it was.",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def run_curator_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Run `reports`, `stats` or `backup` against the database in BOT_DATA_DIR.
+    """Run `reports`, `stats`, `backup`, `migrate` or `move-data` on the configured database.
 
     SettingsError or StorageError when the settings or the database are not usable.
     """
     if args.action == "backup":
-        copy = backup(Settings.load().data_dir, Path(args.target))
+        settings = Settings.load()
+        if settings.database_url:
+            raise NotAFile(postgres_backup_message(settings.database_url))
+        copy = backup(settings.data_dir, Path(args.target))
         print(f"Backed up to {copy}.", file=out)
         return EXIT_OK
+    if args.action == "migrate":
+        return asyncio.run(_migrate(Settings.load(), out))
+    if args.action == "move-data":
+        return asyncio.run(_move_data(Settings.load(), args.to, args.force, out))
     return asyncio.run(_run(args, out))

@@ -18,6 +18,10 @@ API_BASE_EXAMPLE = "https://discord.com/api/v10"
 """Shown when DISCORD_API_BASE is malformed."""
 GATEWAY_URL_EXAMPLE = "wss://gateway.discord.gg"
 """Shown when DISCORD_GATEWAY_URL is malformed."""
+DATABASE_URL_EXAMPLE = "postgresql://bot:PASSWORD@db.example.org:5432/bot"
+"""Shown when DATABASE_URL is malformed (never the value given: it may hold a password)."""
+DATABASE_URL_SCHEMES = ("postgresql", "postgres")
+"""What DATABASE_URL may start with (followed by ://)."""
 
 _TOKEN_HELP = (
     "copy it again from the Discord developer portal (your application > Bot > Reset Token) "
@@ -88,6 +92,50 @@ def _url(name: str, raw: str, schemes: tuple[str, ...], example: str) -> str | N
     return value
 
 
+def check_database_url(raw: str, name: str = "DATABASE_URL") -> str | None:
+    """A PostgreSQL URL (postgresql:// or postgres://), None if blank; else SettingsError.
+
+    The message never repeats the value, which may hold a password.
+    """
+    value = raw.strip()
+    if not value:
+        return None
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in DATABASE_URL_SCHEMES:
+        hint = (
+            " (leave it unset to keep the SQLite file in BOT_DATA_DIR)"
+            if scheme.startswith("sqlite")
+            else ""
+        )
+        raise SettingsError(
+            f"{name} must start with postgresql:// or postgres://{hint}, "
+            f"e.g. {name}={DATABASE_URL_EXAMPLE}"
+        )
+    if any(_is_control(character) or character.isspace() for character in value):
+        raise SettingsError(
+            f"{name} contains a space, line break or control character; "
+            f"write it as one line, e.g. {name}={DATABASE_URL_EXAMPLE}"
+        )
+    try:
+        urlsplit(value).port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise SettingsError(
+            f"{name} has a port that is not a number, e.g. {name}={DATABASE_URL_EXAMPLE}"
+        ) from None
+    return value
+
+
+def _flag(name: str, raw: str, default: bool) -> bool:
+    value = raw.strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (also true/false, yes/no, on/off)")
+
+
 def _int_list(name: str, raw: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in raw.replace(",", " ").split())
@@ -107,6 +155,10 @@ class Settings:
     gateway_url: str | None = None
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    database_url: str | None = field(default=None, repr=False)
+    """DATABASE_URL: PostgreSQL instead of the SQLite file (never shown: it may hold a password)."""
+    auto_migrate: bool = True
+    """BOT_AUTO_MIGRATE: whether opening the database applies pending migrations."""
 
     @classmethod
     def load(
@@ -154,6 +206,8 @@ class Settings:
             ),
             shard_count=count,
             shard_ids=ids,
+            database_url=check_database_url(values.get("DATABASE_URL", "")),
+            auto_migrate=_flag("BOT_AUTO_MIGRATE", values.get("BOT_AUTO_MIGRATE", ""), True),
         )
 
     def require_token(self) -> str:

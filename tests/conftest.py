@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,8 @@ from bot.settings import Settings
 from bot.storage.sqlite import SqliteStorage
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
 from tests.helpers import CliResult, call_cli
+from tests.postgres_server import PostgresServer, running_postgres
+from tests.storage_backends import BACKENDS, Backend
 
 SOURCES = """\
 - id: SRC-ONE
@@ -285,3 +287,39 @@ def cli(
             return call_cli(*args)
 
     return call
+
+
+# Storage backends: SQLite and a real, throwaway PostgreSQL server (tests/postgres_server.py)
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor a process it starts) uses a DATABASE_URL of the developer's environment."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, started on first use; a missing one fails."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of an empty database on the session's server, emptied again afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.give_back(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Each storage backend in turn: an SQLite file in tmp_path, an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        yield Backend("sqlite", tmp_path)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    chosen = Backend("postgres", tmp_path, server)
+    yield chosen
+    server.give_back(chosen.url)

@@ -1,26 +1,34 @@
-"""Numbered migrations with recorded checksums (bot/storage/migrations.py), on real files."""
+"""Numbered migrations with recorded checksums (bot/storage/migrations.py), on real SQLite files
+and a real PostgreSQL server (each backend has its own numbered list)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import bot.storage.migrations as migrations_module
+import bot.storage.postgres as postgres_module
 from bot.server_settings import GuildSettings, Visibility
 from bot.storage.base import StorageError
 from bot.storage.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
+    POSTGRES_LATEST_VERSION,
+    POSTGRES_MIGRATIONS,
     Migration,
     MigrationEdited,
     migrate,
     recorded_checksums,
     schema_version,
 )
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
+from tests.storage_backends import Backend
 
 SHIPPED_CHECKSUMS = {
     1: "cbba58d03c560de36f86657f86e75197b707b93618e56e697f5d310bee1e2505",
@@ -31,6 +39,15 @@ SHIPPED_CHECKSUMS = {
 }
 """The checksum of every migration that has shipped. Never change one: databases out there ran
 the migration as it was. When a new migration ships, add its checksum here."""
+
+SHIPPED_POSTGRES_CHECKSUMS = {
+    1: "1ffb14b9c1c431343d77bd2741a265cf848330d58a140d5a4ebae945f3e06847",
+}
+"""The same for PostgreSQL's own numbered list."""
+
+ALL_MIGRATIONS = [("sqlite", m, SHIPPED_CHECKSUMS) for m in MIGRATIONS] + [
+    ("postgres", m, SHIPPED_POSTGRES_CHECKSUMS) for m in POSTGRES_MIGRATIONS
+]
 
 GUILD_A = 111111111111111111
 GUILD_B = 222222222222222222
@@ -68,13 +85,20 @@ def checksums_in(path: Path) -> dict[int, str | None]:
 # The shipped migrations never change
 
 
-@pytest.mark.parametrize("migration", MIGRATIONS, ids=lambda m: f"migration-{m.number}")
-def test_a_shipped_migration_is_never_edited(migration: Migration) -> None:
-    pinned = SHIPPED_CHECKSUMS.get(migration.number)
+@pytest.mark.parametrize(
+    ("backend_name", "migration", "shipped"),
+    ALL_MIGRATIONS,
+    ids=[f"{name}-migration-{m.number}" for name, m, _ in ALL_MIGRATIONS],
+)
+def test_a_shipped_migration_is_never_edited(
+    backend_name: str, migration: Migration, shipped: dict[int, str]
+) -> None:
+    pinned = shipped.get(migration.number)
     if pinned is None:
+        table = "SHIPPED_CHECKSUMS" if backend_name == "sqlite" else "SHIPPED_POSTGRES_CHECKSUMS"
         pytest.fail(
-            f"Migration {migration.number} ({migration.name}) has no pinned checksum: when it "
-            f"ships, add {migration.number}: {migration.checksum!r} to SHIPPED_CHECKSUMS."
+            f"{backend_name} migration {migration.number} ({migration.name}) has no pinned "
+            f"checksum: when it ships, add {migration.number}: {migration.checksum!r} to {table}."
         )
     assert migration.checksum == pinned, (
         f"Migration {migration.number} ({migration.name}) was edited after it shipped "
@@ -87,11 +111,13 @@ def test_every_shipped_migration_is_still_there() -> None:
     assert set(SHIPPED_CHECKSUMS) <= {m.number for m in MIGRATIONS}, (
         "a shipped migration was removed; add a new migration instead"
     )
+    assert set(SHIPPED_POSTGRES_CHECKSUMS) <= {m.number for m in POSTGRES_MIGRATIONS}
 
 
 def test_migrations_are_numbered_in_order() -> None:
     assert [m.number for m in MIGRATIONS] == list(range(1, LATEST_VERSION + 1))
     assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+    assert [m.number for m in POSTGRES_MIGRATIONS] == list(range(1, POSTGRES_LATEST_VERSION + 1))
 
 
 def test_the_checksum_sees_words_not_indentation() -> None:
@@ -235,3 +261,110 @@ async def test_a_failed_settings_migration_leaves_the_old_table(db_path: Path) -
         await SqliteStorage(db_path).open()
     with connect(db_path) as connection:
         assert connection.execute("SELECT focus FROM guild_settings").fetchall() == [("mg",)]
+
+
+# Both backends: recorded on open, verified on open, and only applied on demand when asked
+
+
+def checksums(backend: Backend) -> dict[int, str | None]:
+    return dict(backend.query("SELECT version, checksum FROM schema_version"))
+
+
+def migrations_of(backend: Backend) -> tuple[Migration, ...]:
+    return MIGRATIONS if backend.is_sqlite else POSTGRES_MIGRATIONS
+
+
+async def test_open_records_every_checksum_on_both(backend: Backend) -> None:
+    store = backend.storage()
+    await store.open()
+    await store.close()
+    assert checksums(backend) == {m.number: m.checksum for m in migrations_of(backend)}
+
+
+async def test_a_database_that_ran_an_edited_migration_is_refused_on_both(
+    backend: Backend,
+) -> None:
+    store = backend.storage()
+    await store.open()
+    await store.close()
+    backend.execute("UPDATE schema_version SET checksum = ? WHERE version = 1", ("0" * 64,))
+    with pytest.raises(MigrationEdited) as caught:
+        await backend.storage().open()
+    message = str(caught.value)
+    assert backend.location in message
+    assert f"migration 1 ({migrations_of(backend)[0].name})" in message
+    assert "000000000000" in message and "add a new migration instead" in message
+    with pytest.raises(MigrationEdited):
+        await backend.storage().migrate()
+
+
+async def test_without_auto_migrate_a_database_behind_is_refused(backend: Backend) -> None:
+    with pytest.raises(StorageError) as caught:
+        await backend.storage(auto_migrate=False).open()
+    message = str(caught.value)
+    assert backend.location in message and "schema version 0" in message
+    assert "Run `python -m bot migrate`" in message and "BOT_AUTO_MIGRATE=0" in message
+    if not backend.is_sqlite:  # nothing was created (SQLite creates the empty file)
+        assert backend.tables() == set()
+
+    assert await backend.storage().migrate() == (0, backend.latest_version)
+    assert await backend.storage().migrate() == (backend.latest_version, backend.latest_version)
+    store = backend.storage(auto_migrate=False)
+    await store.open()  # up to date: opens
+    await store.close()
+
+
+async def test_without_auto_migrate_an_older_sqlite_file_is_left_alone(db_path: Path) -> None:
+    at_version(db_path, 3)
+    with pytest.raises(StorageError, match="schema version 3"):
+        await SqliteStorage(db_path, auto_migrate=False).open()
+    with connect(db_path) as connection:
+        assert schema_version(connection) == 3
+
+
+# PostgreSQL's runner
+
+
+async def test_postgres_migrate_refuses_downgrades_and_unknown_versions(postgres_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as connection:
+        assert await postgres_module.migrate(connection, target=0) == 0
+        assert await postgres_module.schema_version(connection) == 0
+        assert await postgres_module.migrate(connection) == POSTGRES_LATEST_VERSION
+        assert await postgres_module.migrate(connection) == POSTGRES_LATEST_VERSION
+        with pytest.raises(ValueError, match="between"):
+            await postgres_module.migrate(connection, target=POSTGRES_LATEST_VERSION + 1)
+        with pytest.raises(ValueError, match="down"):
+            await postgres_module.migrate(connection, target=0)
+        assert await postgres_module.recorded_checksums(connection) == {
+            m.number: m.checksum for m in POSTGRES_MIGRATIONS
+        }
+
+
+async def test_postgres_processes_starting_together_migrate_once(postgres_url: str) -> None:
+    stores = [PostgresStorage(postgres_url) for _ in range(4)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        await stores[0].update_settings(GUILD_A, focus="mg")
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
+    with psycopg.connect(postgres_url) as connection:
+        rows = connection.execute("SELECT version FROM schema_version").fetchall()
+    assert rows == [(v,) for v in range(1, POSTGRES_LATEST_VERSION + 1)]
+
+
+async def test_postgres_a_failed_migration_is_rolled_back(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = replace(
+        POSTGRES_MIGRATIONS[0],
+        statements=(*POSTGRES_MIGRATIONS[0].statements, "SELECT no_such_column FROM reports"),
+    )
+    monkeypatch.setattr(postgres_module, "POSTGRES_MIGRATIONS", (broken,))
+    with pytest.raises(StorageError, match="left at version 0") as caught:
+        await PostgresStorage(postgres_url).open()
+    assert "no_such_column" in str(caught.value)
+    with psycopg.connect(postgres_url) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    assert tables == []  # DDL is transactional in PostgreSQL: nothing half-made

@@ -1,4 +1,6 @@
-"""The SQLite storage adapter, on real database files in tmp_path."""
+"""The storage adapters on real databases: each behaviour against SQLite and PostgreSQL alike
+(the `backend` fixture), and what only SQLite has (its file, WAL, worker thread) on files in
+tmp_path."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ import pytest
 import bot.storage.sqlite as sqlite_module
 from bot.storage.base import (
     RETENTION_DAYS,
+    CountKey,
     GuildSettings,
     Report,
     Storage,
     StorageError,
     Visibility,
 )
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import (
     DB_FILE_NAME,
     LATEST_VERSION,
@@ -30,6 +34,8 @@ from bot.storage.sqlite import (
     migrate,
     schema_version,
 )
+from tests.helpers import eventually
+from tests.storage_backends import Backend
 
 TODAY = date(2026, 3, 31)
 GUILD_A = 111111111111111111
@@ -48,8 +54,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[SqliteStorage]:
-    store = SqliteStorage(db_path, clock=clock)
+async def storage(backend: Backend) -> AsyncIterator[Storage]:
+    """An open storage on each backend in turn."""
+    store = backend.storage(clock=clock)
     await store.open()
     yield store
     await store.close()
@@ -115,16 +122,17 @@ def make_version_1(path: Path) -> None:
 # The interface
 
 
-def test_implements_the_protocol_exactly() -> None:
+@pytest.mark.parametrize("implementation", [SqliteStorage, PostgresStorage])
+def test_implements_the_protocol_exactly(implementation: type) -> None:
     methods = [
         name
         for name, value in vars(Storage).items()
         if inspect.isfunction(value) and not name.startswith("_")
     ]
-    assert len(methods) == 13
-    assert "purge_expired" in methods
+    assert len(methods) == 16
+    assert {"purge_expired", "add_counts", "subscribe", "publish"} <= set(methods)
     for name in methods:
-        expected, actual = getattr(Storage, name), getattr(SqliteStorage, name)
+        expected, actual = getattr(Storage, name), getattr(implementation, name)
         assert inspect.signature(actual) == inspect.signature(expected), name
         assert inspect.iscoroutinefunction(actual) == inspect.iscoroutinefunction(expected), name
 
@@ -192,41 +200,33 @@ async def test_migrates_from_the_previous_version_keeping_data(db_path: Path) ->
         assert {"status", "closed"} <= set(columns(connection, "reports"))
 
 
-async def test_opening_again_is_idempotent(db_path: Path) -> None:
-    store = SqliteStorage(db_path, clock=clock)
+async def test_opening_again_is_idempotent(backend: Backend) -> None:
+    store = backend.storage(clock=clock)
     await store.open()
     await store.open()  # already open: nothing happens
     await store.count(GUILD_A, TODAY, "mg/treatment")
     await store.close()
     await store.close()  # already closed: nothing happens
     for _ in range(2):
-        store = SqliteStorage(db_path, clock=clock)
+        store = backend.storage(clock=clock)
         await store.open()
         assert (await store.stats(GUILD_A)).topics == [("mg/treatment", 1)]
         await store.close()
-    with connect(db_path) as connection:
-        assert (
-            connection.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
-            == LATEST_VERSION
-        )
+    [(applied,)] = backend.query("SELECT COUNT(*) FROM schema_version")
+    assert applied == backend.latest_version
 
 
-async def test_a_newer_schema_version_is_refused(db_path: Path) -> None:
-    store = SqliteStorage(db_path, clock=clock)
+async def test_a_newer_schema_version_is_refused(backend: Backend) -> None:
+    store = backend.storage(clock=clock)
     await store.open()
     await store.close()
-    with connect(db_path) as connection:
-        connection.execute(
-            "INSERT INTO schema_version (version, applied) VALUES (?, 'later')",
-            (LATEST_VERSION + 1,),
-        )
+    backend.record_version(backend.latest_version + 1)
     with pytest.raises(StorageError) as caught:
-        await SqliteStorage(db_path, clock=clock).open()
+        await backend.storage(clock=clock).open()
     message = str(caught.value)
-    assert str(db_path) in message
+    assert backend.location in message
     assert "newer version" in message and "Upgrade the bot" in message
-    with connect(db_path) as connection:
-        assert schema_version(connection) == LATEST_VERSION + 1  # left alone
+    assert backend.schema_version() == backend.latest_version + 1  # left alone
 
 
 async def test_a_failed_migration_step_is_rolled_back(db_path: Path) -> None:
@@ -308,11 +308,13 @@ async def test_a_failed_open_can_be_retried(db_path: Path) -> None:
     await store.close()
 
 
-async def test_methods_after_close_raise(storage: SqliteStorage) -> None:
+async def test_methods_after_close_raise(storage: Storage) -> None:
     await storage.close()
     with pytest.raises(StorageError, match="not open"):
         storage.settings(GUILD_A)
     calls = [
+        storage.publish("reload"),
+        storage.add_counts({CountKey(GUILD_A, TODAY, "topic", "mg"): 1}),
         storage.update_settings(GUILD_A, focus="mg"),
         storage.reset_settings(GUILD_A),
         storage.add_report(GUILD_A, "mg/treatment", "text"),
@@ -329,8 +331,8 @@ async def test_methods_after_close_raise(storage: SqliteStorage) -> None:
             await call
 
 
-async def test_close_lets_queued_work_finish(db_path: Path) -> None:
-    store = SqliteStorage(db_path, clock=clock)
+async def test_close_lets_queued_work_finish(backend: Backend) -> None:
+    store = backend.storage(clock=clock)
     await store.open()
     tasks = [asyncio.create_task(store.count(GUILD_A, TODAY, "mg/treatment")) for _ in range(20)]
     await asyncio.sleep(0)  # every task has handed its work to the worker thread
@@ -382,7 +384,7 @@ async def test_all_database_work_runs_on_one_worker_thread(
 # Settings
 
 
-async def test_settings_round_trip(db_path: Path, storage: SqliteStorage) -> None:
+async def test_settings_round_trip(backend: Backend, storage: Storage) -> None:
     assert storage.settings(GUILD_A) == GuildSettings(GUILD_A)  # unknown server: defaults
     updated = await storage.update_settings(
         GUILD_A, emergency_text="Call 112.", visibility="public", report_channel_id=42
@@ -397,23 +399,23 @@ async def test_settings_round_trip(db_path: Path, storage: SqliteStorage) -> Non
     assert storage.settings(GUILD_B) == GuildSettings(GUILD_B)
     await storage.close()
 
-    reopened = SqliteStorage(db_path, clock=clock)
+    reopened = backend.storage(clock=clock)
     await reopened.open()
     try:
         assert reopened.settings(GUILD_A) == again
         assert await reopened.reset_settings(GUILD_A) == GuildSettings(GUILD_A)
         assert reopened.settings(GUILD_A) == GuildSettings(GUILD_A)
-        with connect(db_path) as connection:
-            assert connection.execute("SELECT COUNT(*) FROM guild_setting").fetchone()[0] == 0
+        assert backend.query("SELECT COUNT(*) FROM guild_setting") == [(0,)]
     finally:
         await reopened.close()
 
 
-async def test_settings_are_served_from_memory(db_path: Path, storage: SqliteStorage) -> None:
+async def test_settings_are_served_from_memory(backend: Backend, storage: Storage) -> None:
     await storage.update_settings(GUILD_A, focus="sps")
-    with connect(db_path) as connection:  # behind the adapter's back
-        connection.execute("UPDATE guild_setting SET value = 'ae' WHERE name = 'focus'")
-    assert storage.settings(GUILD_A).focus == "sps"
+    await asyncio.sleep(0.1)  # PostgreSQL: its own change's notification has been handled
+    backend.execute("UPDATE guild_setting SET value = 'ae' WHERE name = 'focus'")  # behind its back
+    for _ in range(100):  # no I/O: the copy in memory, however often it is read
+        assert storage.settings(GUILD_A).focus == "sps"
 
 
 @pytest.mark.parametrize(
@@ -431,14 +433,14 @@ async def test_settings_are_served_from_memory(db_path: Path, storage: SqliteSto
     ],
 )
 async def test_invalid_settings_are_refused(
-    storage: SqliteStorage, changes: dict[str, object], match: str
+    storage: Storage, changes: dict[str, object], match: str
 ) -> None:
     with pytest.raises(ValueError, match=match):
         await storage.update_settings(GUILD_A, **changes)
     assert storage.settings(GUILD_A) == GuildSettings(GUILD_A)
 
 
-async def test_none_restores_a_default(storage: SqliteStorage) -> None:
+async def test_none_restores_a_default(storage: Storage) -> None:
     await storage.update_settings(GUILD_A, emergency_text="Call 112.", report_channel_id=7)
     settings = await storage.update_settings(GUILD_A, emergency_text=None)
     assert (settings.emergency_text, settings.report_channel_id) == (None, 7)
@@ -447,7 +449,7 @@ async def test_none_restores_a_default(storage: SqliteStorage) -> None:
 # Reports
 
 
-async def test_report_flow(storage: SqliteStorage) -> None:
+async def test_report_flow(storage: Storage) -> None:
     first = await storage.add_report(GUILD_A, "mg/treatment", "The dose is outdated.")
     second = await storage.add_report(
         GUILD_B, "sps/resistance", "Unclear wording.", contact="Sam#0001 (42)"
@@ -474,7 +476,7 @@ async def test_report_flow(storage: SqliteStorage) -> None:
 # Counting, stats and purging
 
 
-async def test_counting(storage: SqliteStorage) -> None:
+async def test_counting(storage: Storage) -> None:
     await storage.count(GUILD_A, TODAY, "mg/treatment")
     await storage.count(GUILD_A, TODAY, "mg/treatment")
     await storage.count(GUILD_A, TODAY, None, "ivig shortage")
@@ -489,14 +491,14 @@ async def test_counting(storage: SqliteStorage) -> None:
     ("topic", "unanswered"), [(None, None), ("mg/treatment", "ivig"), ("", None), (None, "")]
 )
 async def test_count_needs_exactly_one_of_topic_and_unanswered(
-    storage: SqliteStorage, topic: str | None, unanswered: str | None
+    storage: Storage, topic: str | None, unanswered: str | None
 ) -> None:
     with pytest.raises(ValueError):
         await storage.count(GUILD_A, TODAY, topic, unanswered)
     assert (await storage.stats(None)).topics == []
 
 
-async def test_stats_window_order_limit_and_all_servers(storage: SqliteStorage) -> None:
+async def test_stats_window_order_limit_and_all_servers(storage: Storage) -> None:
     async def count(guild_id: int, days_ago: int, topic: str, times: int = 1) -> None:
         for _ in range(times):
             await storage.count(guild_id, TODAY - timedelta(days=days_ago), topic)
@@ -522,27 +524,67 @@ async def test_stats_window_order_limit_and_all_servers(storage: SqliteStorage) 
         await storage.stats(None, days=0)
 
 
-async def test_purge_before_a_date(db_path: Path, storage: SqliteStorage) -> None:
+async def test_add_counts_adds_many_at_once(storage: Storage) -> None:
+    await storage.count(GUILD_A, TODAY, "mg/treatment")
+    await storage.add_counts(
+        {
+            CountKey(GUILD_A, TODAY, "topic", "mg/treatment"): 4,
+            CountKey(GUILD_A, TODAY - timedelta(days=1), "topic", "mg/treatment"): 2,
+            CountKey(GUILD_B, TODAY, "topic", "sps/treatment"): 3,
+            CountKey(GUILD_A, TODAY, "unanswered", "ivig shortage"): 2,
+        }
+    )
+    await storage.add_counts({})  # nothing to write
+    assert (await storage.stats(GUILD_A)).topics == [("mg/treatment", 7)]
+    assert (await storage.stats(None)).topics == [("mg/treatment", 7), ("sps/treatment", 3)]
+    assert (await storage.stats(GUILD_A)).unanswered == [("ivig shortage", 2)]
+
+
+@pytest.mark.parametrize(
+    ("key", "number", "match"),
+    [
+        (CountKey(GUILD_A, TODAY, "question", "mg"), 1, "kind"),
+        (CountKey(GUILD_A, TODAY, "topic", ""), 1, "empty"),
+        (CountKey(GUILD_A, TODAY, "topic", "mg"), 0, "at least 1"),
+        (CountKey(GUILD_A, TODAY, "topic", "mg"), True, "whole number"),
+    ],
+)
+async def test_add_counts_refuses_a_bad_count_and_writes_none(
+    storage: Storage, key: CountKey, number: int, match: str
+) -> None:
+    good = CountKey(GUILD_A, TODAY, "topic", "sps/treatment")
+    with pytest.raises(ValueError, match=match):
+        await storage.add_counts({good: 2, key: number})
+    assert (await storage.stats(None)).topics == []
+
+
+async def test_stats_ties_sort_by_code_point_like_sqlite(storage: Storage) -> None:
+    for key in ("b", "B", "a", "_x", "é"):
+        await storage.count(GUILD_A, TODAY, key)
+    assert [key for key, _ in (await storage.stats(GUILD_A)).topics] == ["B", "_x", "a", "b", "é"]
+
+
+async def test_purge_before_a_date(backend: Backend, storage: Storage) -> None:
     for days_ago in (0, 10, 11, 12):
         await storage.count(GUILD_A, TODAY - timedelta(days=days_ago), "mg/treatment")
         await storage.count(GUILD_B, TODAY - timedelta(days=days_ago), None, "ivig")
     assert await storage.purge(TODAY - timedelta(days=10)) == 4
     assert await storage.purge(TODAY - timedelta(days=10)) == 0
-    days = {row["day"] for row in all_rows(db_path)["question_counts"]}
+    days = {row["day"] for row in backend.rows("question_counts")}
     assert days == {TODAY.isoformat(), (TODAY - timedelta(days=10)).isoformat()}
 
 
-async def test_old_counts_are_purged_at_open_and_daily(db_path: Path) -> None:
+async def test_old_counts_are_purged_at_open_and_daily(backend: Backend) -> None:
     older, oldest_kept = TODAY - timedelta(days=RETENTION_DAYS + 1), TODAY - timedelta(days=90)
-    store = SqliteStorage(db_path, clock=lambda: date(2025, 1, 1))  # long before TODAY
+    store = backend.storage(clock=lambda: date(2025, 1, 1))  # long before TODAY
     await store.open()
     for day in (older, oldest_kept, TODAY):
         await store.count(GUILD_A, day, "mg/treatment")
     await store.close()
 
-    store = SqliteStorage(db_path, clock=clock)
+    store = backend.storage(clock=clock)
     await store.open()  # purges on its own
-    days = {row["day"] for row in all_rows(db_path)["question_counts"]}
+    days = {row["day"] for row in backend.rows("question_counts")}
     assert days == {oldest_kept.isoformat(), TODAY.isoformat()}
     await store.count(GUILD_A, older, None, "ivig")
     assert await store.purge_expired() == 1
@@ -553,7 +595,7 @@ async def test_old_counts_are_purged_at_open_and_daily(db_path: Path) -> None:
 # Forgetting a server
 
 
-async def test_forget_guild_deletes_only_that_server(db_path: Path, storage: SqliteStorage) -> None:
+async def test_forget_guild_deletes_only_that_server(backend: Backend, storage: Storage) -> None:
     for guild_id in (GUILD_A, GUILD_B):
         await storage.update_settings(guild_id, focus="mg")
         await storage.add_report(guild_id, "mg/treatment", "text", contact="Sam#0001")
@@ -567,7 +609,7 @@ async def test_forget_guild_deletes_only_that_server(db_path: Path, storage: Sql
     assert [r.guild_id for r in await storage.reports()] == [GUILD_B]
     assert (await storage.stats(GUILD_A)).topics == []
     assert (await storage.stats(None)).topics == [("mg/treatment", 1)]
-    for table, rows in all_rows(db_path).items():
+    for table, rows in backend.all_rows().items():
         if table != "schema_version":
             assert rows and {row["guild_id"] for row in rows} == {GUILD_B}, table
 
@@ -576,18 +618,17 @@ async def test_forget_guild_deletes_only_that_server(db_path: Path, storage: Sql
 
 
 async def test_nothing_identifies_a_member_unless_they_agreed(
-    db_path: Path, storage: SqliteStorage
+    backend: Backend, storage: Storage
 ) -> None:
     await storage.count(GUILD_A, TODAY, "mg/treatment")
     await storage.count(GUILD_A, TODAY, None, "can i take ivig while pregnant")
     await storage.add_report(GUILD_A, "mg/treatment", "The dose is outdated.")
     await storage.update_settings(GUILD_A, focus="mg", report_channel_id=42)
 
-    with connect(db_path) as connection:
-        dump = "\n".join(connection.iterdump())
-        for table in tables(db_path):
-            for name in columns(connection, table):
-                assert not any(word in name for word in ("user", "member", "author", "message"))
+    for table in backend.tables():
+        for name in backend.columns(table):
+            assert not any(word in name for word in ("user", "member", "author", "message"))
+    dump = repr(backend.all_rows())
     assert "ivig" in dump  # the dump really holds the data
     assert USER_ID not in dump and USER_NAME not in dump
 
@@ -595,7 +636,7 @@ async def test_nothing_identifies_a_member_unless_they_agreed(
     await storage.add_report(GUILD_A, "mg/treatment", "Wrong source.", contact=contact)
     found = [
         (table, column)
-        for table, rows in all_rows(db_path).items()
+        for table, rows in backend.all_rows().items()
         for row in rows
         for column, value in row.items()
         if USER_ID in str(value) or USER_NAME in str(value)
@@ -615,3 +656,56 @@ async def test_forgotten_data_is_overwritten_on_disk(db_path: Path) -> None:
     await store.close()
     files = [db_path, *db_path.parent.glob(f"{DB_FILE_NAME}-*")]
     assert all(USER_ID.encode() not in file.read_bytes() for file in files)
+
+
+# Events
+
+
+async def test_publish_reaches_every_subscriber(storage: Storage) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def first(event: str) -> None:
+        seen.append(("first", event))
+
+    async def broken(event: str) -> None:
+        raise RuntimeError("a subscriber's bug")
+
+    async def last(event: str) -> None:
+        seen.append(("last", event))
+
+    for handler in (first, broken, last):
+        storage.subscribe(handler)
+    await storage.publish("reload")
+    await storage.publish("reload content")
+    await eventually(lambda: len(seen) == 4)
+    assert seen == [
+        ("first", "reload"),
+        ("last", "reload"),
+        ("first", "reload content"),
+        ("last", "reload content"),
+    ]
+
+
+async def test_settings_changes_are_not_events(storage: Storage) -> None:
+    seen: list[str] = []
+
+    async def handler(event: str) -> None:
+        seen.append(event)
+
+    storage.subscribe(handler)
+    await storage.update_settings(GUILD_A, focus="mg")
+    await storage.reset_settings(GUILD_A)
+    await storage.forget_guild(GUILD_A)
+    await storage.publish("after")
+    await eventually(lambda: seen == ["after"])
+
+
+@pytest.mark.parametrize(
+    ("event", "match"),
+    [("", "non-empty"), ("  ", "non-empty"), ("settings:1", "storage's own"), ("x" * 1001, "1000")],
+)
+async def test_publish_refuses_events_it_must_not_send(
+    storage: Storage, event: str, match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        await storage.publish(event)

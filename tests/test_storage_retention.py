@@ -1,5 +1,6 @@
-"""Storage guarantees of issue 11, on real files: retention, deleted data gone from disk, one
-bot per data folder, time-boxed calls and a damaged file that says what to do."""
+"""Storage guarantees of issue 11: retention (on SQLite and PostgreSQL alike), and on real
+SQLite files: deleted data gone from disk, one bot per data folder, time-boxed calls and a
+damaged file that says what to do."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from bot.storage.base import (
     REPORT_OPEN_DAYS,
     RETENTION_DAYS,
     GuildSettings,
+    Storage,
     StorageBusy,
     StorageCorrupt,
     StorageError,
     StorageInUse,
 )
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import DB_FILE_NAME, LATEST_VERSION, SqliteStorage, migrate
+from tests.storage_backends import Backend
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
@@ -60,8 +64,19 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def storage(db_path: Path, clock: Clock) -> AsyncIterator[SqliteStorage]:
+async def storage(backend: Backend, clock: Clock) -> AsyncIterator[Storage]:
+    """An open storage on each backend in turn, on the test's clock."""
     clock.days_ago(1000)  # open() purges: start long before anything is written
+    store = backend.storage(clock=clock.today, now=clock.now)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def sqlite_storage(db_path: Path, clock: Clock) -> AsyncIterator[SqliteStorage]:
+    """For what only SQLite has: the file's bytes on disk."""
+    clock.days_ago(1000)
     store = SqliteStorage(db_path, clock=clock.today, now=clock.now)
     await store.open()
     yield store
@@ -86,9 +101,7 @@ def test_the_retention_periods() -> None:
     assert (RETENTION_DAYS, REPORT_CLOSED_DAYS, REPORT_OPEN_DAYS) == (90, 30, 365)
 
 
-async def test_closing_a_report_forgets_its_contact_at_once(
-    storage: SqliteStorage, clock: Clock
-) -> None:
+async def test_closing_a_report_forgets_its_contact_at_once(storage: Storage, clock: Clock) -> None:
     clock.days_ago(0)
     report = await storage.add_report(GUILD_A, "mg", "Outdated dose", contact="Jane (42)")
     assert await storage.close_report(report.id)
@@ -98,7 +111,7 @@ async def test_closing_a_report_forgets_its_contact_at_once(
 
 
 async def test_closed_reports_go_report_closed_days_after_closing(
-    storage: SqliteStorage, clock: Clock
+    storage: Storage, clock: Clock
 ) -> None:
     clock.days_ago(REPORT_OPEN_DAYS + 40)
     made_long_ago = await storage.add_report(GUILD_A, "mg", "made long ago")
@@ -117,7 +130,7 @@ async def test_closed_reports_go_report_closed_days_after_closing(
 
 
 async def test_open_reports_go_report_open_days_after_they_were_made(
-    storage: SqliteStorage, clock: Clock
+    storage: Storage, clock: Clock
 ) -> None:
     for days_ago, text in ((REPORT_OPEN_DAYS + 1, "one day past"), (REPORT_OPEN_DAYS - 1, "in")):
         clock.days_ago(days_ago)
@@ -127,9 +140,7 @@ async def test_open_reports_go_report_open_days_after_they_were_made(
     assert [(r.text, r.contact) for r in await storage.reports()] == [("in", "Jane (42)")]
 
 
-async def test_purge_expired_counts_and_reports_together(
-    storage: SqliteStorage, clock: Clock
-) -> None:
+async def test_purge_expired_counts_and_reports_together(storage: Storage, clock: Clock) -> None:
     today = NOW.date()
     for days_ago in (RETENTION_DAYS + 1, RETENTION_DAYS - 1):
         await storage.count(GUILD_A, today - timedelta(days=days_ago), "mg/treatment")
@@ -142,9 +153,9 @@ async def test_purge_expired_counts_and_reports_together(
     assert await storage.reports() == []
 
 
-async def test_open_purges_expired_reports(db_path: Path, clock: Clock) -> None:
+async def test_open_purges_expired_reports(backend: Backend, clock: Clock) -> None:
     clock.days_ago(REPORT_OPEN_DAYS + 1)
-    store = SqliteStorage(db_path, clock=clock.today, now=clock.now)
+    store = backend.storage(clock=clock.today, now=clock.now)
     await store.open()
     await store.add_report(GUILD_A, "mg", "nobody handled me")
     closed = await store.add_report(GUILD_A, "mg", "handled")
@@ -190,11 +201,33 @@ async def test_upgrading_forgets_the_contact_of_reports_closed_before(db_path: P
     assert LATEST_VERSION == 5
 
 
+async def test_migrate_alone_also_forgets_the_contact_of_reports_closed_before(
+    db_path: Path,
+) -> None:
+    contact = marker("old-contact")
+    db_path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert migrate(connection, target=2) == 2
+        connection.execute(
+            "INSERT INTO reports (guild_id, topic, text, created, contact, status) "
+            "VALUES (?, 'mg', 'was closed', '2026-01-02T10:00:00.000000+00:00', ?, 'closed')",
+            (GUILD_A, contact),
+        )
+    finally:
+        connection.close()
+    assert await SqliteStorage(db_path).migrate() == (2, LATEST_VERSION)  # python -m bot migrate
+    assert contact.encode() not in on_disk(db_path)
+
+
 # Deleted data leaves the disk while the bot runs
 
 
-async def test_forget_guild_leaves_nothing_on_disk(db_path: Path, storage: SqliteStorage) -> None:
+async def test_forget_guild_leaves_nothing_on_disk(
+    db_path: Path, sqlite_storage: SqliteStorage
+) -> None:
     text, contact, query = marker("text"), marker("contact"), marker("query")
+    storage = sqlite_storage
     await storage.add_report(GUILD_A, "mg", text, contact=contact)
     await storage.count(GUILD_A, NOW.date(), None, query)
     await storage.add_report(GUILD_B, "mg", "another server's report")
@@ -210,8 +243,9 @@ async def test_forget_guild_leaves_nothing_on_disk(db_path: Path, storage: Sqlit
 
 
 async def test_purge_expired_leaves_nothing_on_disk(
-    db_path: Path, storage: SqliteStorage, clock: Clock
+    db_path: Path, sqlite_storage: SqliteStorage, clock: Clock
 ) -> None:
+    storage = sqlite_storage
     text, query = marker("expired-text"), marker("expired-query")
     clock.days_ago(REPORT_OPEN_DAYS + 1)
     await storage.add_report(GUILD_A, "mg", text, contact="Jane (42)")
@@ -226,8 +260,9 @@ async def test_purge_expired_leaves_nothing_on_disk(
 
 
 async def test_closing_a_report_wipes_its_contact_from_disk(
-    db_path: Path, storage: SqliteStorage
+    db_path: Path, sqlite_storage: SqliteStorage
 ) -> None:
+    storage = sqlite_storage
     contact = marker("contact")
     report = await storage.add_report(GUILD_A, "mg", "Wrong source.", contact=contact)
     assert contact.encode() in on_disk(db_path)
@@ -283,7 +318,7 @@ async def test_a_second_instance_in_the_same_process_is_refused(db_path: Path) -
         assert isinstance(caught.value, StorageError)
         assert f"Another copy of the bot is using {db_path.parent} (pid {os.getpid()})" in message
         assert "give each copy its own BOT_DATA_DIR" in message
-        assert "shared database (not available yet)" in message
+        assert "set DATABASE_URL to a PostgreSQL database" in message
         with pytest.raises(StorageError, match="not open"):
             second.settings(GUILD_A)
         assert first.lock_path == db_path.parent / "bot.lock"
@@ -398,6 +433,8 @@ async def test_a_call_that_waits_too_long_is_abandoned(db_path: Path) -> None:
 def test_call_timeout_must_be_positive(db_path: Path) -> None:
     with pytest.raises(ValueError, match="call_timeout"):
         SqliteStorage(db_path, call_timeout=0)
+    with pytest.raises(ValueError, match="call_timeout"):
+        PostgresStorage("postgresql://bot@127.0.0.1/bot", call_timeout=0)
 
 
 # A damaged file

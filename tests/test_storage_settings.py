@@ -1,31 +1,26 @@
-"""Settings in the SQLite adapter: generic rows, and a cache safe to read during writes."""
+"""Settings in both storage adapters (SQLite and PostgreSQL): generic rows, and a copy in memory
+safe to read during writes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.server_settings import GuildSettings, Visibility
-from bot.storage.sqlite import DB_FILE_NAME, SqliteStorage
+from bot.storage.base import Storage
+from tests.storage_backends import Backend
 
 GUILD_A = 111111111111111111
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / DB_FILE_NAME
-
-
-@pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[SqliteStorage]:
-    store = SqliteStorage(db_path)
+async def storage(backend: Backend) -> AsyncIterator[Storage]:
+    store = backend.storage()
     await store.open()
     yield store
     await store.close()
@@ -42,43 +37,38 @@ def fast_thread_switching() -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
-def rows(path: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(path) as connection:
-        return connection.execute(
-            "SELECT guild_id, name, value FROM guild_setting ORDER BY guild_id, name"
-        ).fetchall()
+def rows(backend: Backend) -> list[tuple[int, str, str]]:
+    return backend.query("SELECT guild_id, name, value FROM guild_setting ORDER BY guild_id, name")
 
 
-async def test_only_changed_non_default_values_are_rows(
-    db_path: Path, storage: SqliteStorage
-) -> None:
+async def test_only_changed_non_default_values_are_rows(backend: Backend, storage: Storage) -> None:
     await storage.update_settings(GUILD_A, visibility="private")  # the default: no row
-    assert rows(db_path) == []
+    assert rows(backend) == []
     await storage.update_settings(GUILD_A, visibility="public", report_channel_id=42)
-    assert rows(db_path) == [
+    assert rows(backend) == [
         (GUILD_A, "report_channel_id", "42"),
         (GUILD_A, "visibility", "public"),
     ]
     settings = await storage.update_settings(GUILD_A, visibility=Visibility.PRIVATE)
-    assert rows(db_path) == [(GUILD_A, "report_channel_id", "42")]
+    assert rows(backend) == [(GUILD_A, "report_channel_id", "42")]
     assert settings == GuildSettings(GUILD_A, report_channel_id=42)
     await storage.update_settings(GUILD_A, report_channel_id=None)
-    assert rows(db_path) == []
+    assert rows(backend) == []
     assert storage.settings(GUILD_A) == GuildSettings(GUILD_A)
     assert GUILD_A not in storage._settings  # all defaults: nothing kept in memory either
 
 
 async def test_a_stored_value_that_no_longer_fits_gives_the_default(
-    db_path: Path, caplog: pytest.LogCaptureFixture
+    backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = SqliteStorage(db_path)
+    store = backend.storage()
     await store.open()
     await store.update_settings(GUILD_A, focus="mg")
     await store.close()
-    with sqlite3.connect(db_path) as connection:
-        connection.executemany(
+    for name, value in [("visibility", "everyone"), ("retired_setting", "x")]:
+        backend.execute(
             "INSERT INTO guild_setting (guild_id, name, value) VALUES (?, ?, ?)",
-            [(GUILD_A, "visibility", "everyone"), (GUILD_A, "retired_setting", "x")],
+            (GUILD_A, name, value),
         )
     caplog.set_level(logging.WARNING, logger="bot.storage")
     await store.open()
@@ -89,26 +79,38 @@ async def test_a_stored_value_that_no_longer_fits_gives_the_default(
     assert "retired_setting" in caplog.text and "visibility must be one of" in caplog.text
 
 
-async def test_a_failed_write_changes_nothing(db_path: Path) -> None:
-    store = SqliteStorage(db_path, call_timeout=0.5)
+REFUSE_CHANNEL_ROWS = {
+    "sqlite": [
+        "CREATE TRIGGER no_channel BEFORE INSERT ON guild_setting "
+        "WHEN NEW.name = 'report_channel_id' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    ],
+    "postgres": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        "CREATE TRIGGER no_channel BEFORE INSERT ON guild_setting FOR EACH ROW "
+        "WHEN (NEW.name = 'report_channel_id') EXECUTE FUNCTION refuse()",
+    ],
+}
+"""A trigger that makes inserting a report_channel_id row fail, in each backend's SQL."""
+
+
+async def test_a_failed_write_changes_nothing(backend: Backend) -> None:
+    store = backend.storage(call_timeout=0.5)
     await store.open()
     try:
         await store.update_settings(GUILD_A, focus="mg")
-        with sqlite3.connect(db_path) as connection:  # the second row's insert fails
-            connection.execute(
-                "CREATE TRIGGER no_channel BEFORE INSERT ON guild_setting "
-                "WHEN NEW.name = 'report_channel_id' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            )
+        for statement in REFUSE_CHANNEL_ROWS[backend.name]:  # the second row's insert fails
+            backend.execute(statement)
         with pytest.raises(Exception, match="refused"):
             await store.update_settings(GUILD_A, focus="sps", report_channel_id=42)
         assert store.settings(GUILD_A) == GuildSettings(GUILD_A, focus="mg")
-        assert rows(db_path) == [(GUILD_A, "focus", "mg")]  # rolled back, both or neither
+        assert rows(backend) == [(GUILD_A, "focus", "mg")]  # rolled back, both or neither
     finally:
         await store.close()
 
 
 async def test_reading_settings_on_another_thread_while_the_worker_writes(
-    storage: SqliteStorage, fast_thread_switching: None
+    storage: Storage, fast_thread_switching: None
 ) -> None:
     """Copy-on-write: a reader never sees a mapping being changed, nor half a change."""
     stop = threading.Event()

@@ -1,4 +1,7 @@
-"""The storage interface the bot talks to; SQLite implements it, a server database could too.
+"""The storage interface the bot talks to; SQLite and PostgreSQL implement it, alike.
+
+SQLite (one file, one bot process) is the default; PostgreSQL (DATABASE_URL) is the shared
+store for several processes, which also tell each other about changes (subscribe/publish).
 
 Nothing here links a member to a question: counts carry no user id, name or message id, and a
 report names its reporter only when they ticked "you may contact me", and only until the report
@@ -7,9 +10,10 @@ is closed. Nothing is kept for ever: see the retention periods below.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.errors import BotError
 
@@ -45,7 +49,11 @@ class StorageInUse(StorageError):
 
 
 class StorageBusy(StorageError):
-    """A call did not finish in time (the file is locked or the disk slow); retrying may work."""
+    """A call did not finish in time, or the database server is unreachable; retrying may work.
+
+    The file may be locked or the disk slow (SQLite), or the server busy, restarting or down
+    (PostgreSQL, which reconnects on its own when it is back).
+    """
 
 
 class StorageCorrupt(StorageError):
@@ -70,6 +78,16 @@ class Report:
     status: str = "open"
     closed: datetime | None = None
     """When the report was closed (None while open); it is deleted REPORT_CLOSED_DAYS later."""
+
+
+class CountKey(NamedTuple):
+    """What one question count counts: a server, a day, and a topic or an unanswered query."""
+
+    guild_id: int
+    day: date
+    kind: str
+    """"topic" (key is a matched topic) or "unanswered" (key is a normalised query)."""
+    key: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,13 @@ class Storage(Protocol):
     ) -> None:
         """Add one to a matched topic's count, or to an unanswered normalised query's count."""
 
+    async def add_counts(self, counts: Mapping[CountKey, int]) -> None:
+        """Add many counts at once, all or none (what the bot's count buffer writes).
+
+        ValueError (and nothing written) for a kind other than "topic" or "unanswered", an
+        empty key or a number under 1. Several processes adding at once lose nothing.
+        """
+
     async def stats(self, guild_id: int | None, days: int = STATS_DAYS, limit: int = 10) -> Stats:
         """Top topics and unanswered queries of the last `days` days (all servers if None)."""
 
@@ -138,3 +163,18 @@ class Storage(Protocol):
 
     async def forget_guild(self, guild_id: int) -> None:
         """Delete everything about a server: settings, reports, counts."""
+
+    def subscribe(self, handler: Callable[[str], Awaitable[None]]) -> None:
+        """Call `handler` with every event published from now on, by any process.
+
+        Every process using the same database gets every event, the publisher included. A
+        handler that raises is logged; the other handlers still run. Settings changes need no
+        handler: every process's settings() follows them on its own.
+        """
+
+    async def publish(self, event: str) -> None:
+        """Send `event` (e.g. "reload") to the subscribers of every process, this one included.
+
+        ValueError for an empty event, one longer than 1000 characters, or one starting with
+        "settings:" (storage's own). StorageError if it cannot be sent.
+        """

@@ -14,7 +14,9 @@ instead of silently diverging. Tools that only look beside a running bot open it
 Every call is time-boxed (`call_timeout`): StorageBusy instead of a hang on a locked file.
 
 The schema changes only by numbered migrations (bot/storage/migrations.py), each recorded with
-its checksum. Server settings are generic (server, name, value) rows, described by
+its checksum: open() applies them, unless `auto_migrate` is off (BOT_AUTO_MIGRATE=0), when
+`python -m bot migrate` does (migrate()). Events (subscribe/publish) stay in this process: one
+data folder has one bot. Server settings are generic (server, name, value) rows, described by
 bot.server_settings, so no setting is named here and a new one needs no migration; every
 server's settings are kept in memory too, as a copy-on-write mapping (see `_publish`).
 """
@@ -26,16 +28,15 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.server_settings import (
     GuildSettings,
     check_changes,
-    from_stored,
     stored_values,
     with_changes,
 )
@@ -44,6 +45,7 @@ from bot.storage.base import (
     REPORT_OPEN_DAYS,
     RETENTION_DAYS,
     STATS_DAYS,
+    CountKey,
     Report,
     Stats,
     StorageBusy,
@@ -51,8 +53,25 @@ from bot.storage.base import (
     StorageError,
     StorageInUse,
 )
+from bot.storage.common import (
+    DataDump,
+    Subscribers,
+    as_date,
+    as_utc,
+    check_event,
+    check_stats_arguments,
+    checked_counts,
+    count_key,
+    settings_from_rows,
+    utc_now,
+)
 from bot.storage.migrations import LATEST_VERSION as LATEST_VERSION
-from bot.storage.migrations import MigrationEdited
+from bot.storage.migrations import (
+    MigrationEdited,
+    behind_message,
+    check_checksums,
+    newer_message,
+)
 from bot.storage.migrations import migrate as migrate
 from bot.storage.migrations import schema_version as schema_version
 
@@ -127,11 +146,12 @@ def _error(path: Path, exc: sqlite3.Error) -> StorageError:
 
 
 def in_use_message(data_dir: Path, pid: int | None) -> str:
-    """What StorageInUse says: who holds the data folder, and the two ways out."""
+    """What StorageInUse says: who holds the data folder, and the ways out."""
     holder = f"pid {pid}" if pid is not None else "pid unknown"
     return (
         f"Another copy of the bot is using {data_dir} ({holder}). Stop it, or give each copy "
-        "its own BOT_DATA_DIR; several processes need a shared database (not available yet)."
+        "its own BOT_DATA_DIR; several processes sharing their data need a shared database: "
+        "set DATABASE_URL to a PostgreSQL database (`python -m bot move-data` copies this one)."
     )
 
 
@@ -177,46 +197,24 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     return f"Database error with {path}: {text}."
 
 
-def _utc_now() -> datetime:
-    """The current time in UTC (the default `now` clock)."""
-    return datetime.now(UTC)
-
-
 def _as_time(moment: datetime) -> str:
     """A moment as the ISO text stored in `created` and `closed` (UTC, microseconds).
 
     Every timestamp is written in this one fixed format, so comparing the text compares times.
     A naive datetime counts as UTC.
     """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return as_utc(moment).isoformat(timespec="microseconds")
 
 
 def _as_day(day: date) -> str:
     """A date as the ISO text stored in `day` columns (a datetime counts as its date)."""
-    if isinstance(day, datetime):
-        day = day.date()
-    return day.isoformat()
+    return as_date(day).isoformat()
 
 
 def _rollback(connection: sqlite3.Connection) -> None:
     """Roll back the open transaction, if there is one."""
     if connection.in_transaction:
         connection.execute("ROLLBACK")
-
-
-def _settings_from_rows(rows: Sequence[Sequence[Any]]) -> dict[int, GuildSettings]:
-    """Every server's settings from its (guild_id, name, value) rows; problems are logged."""
-    stored: dict[int, dict[str, str]] = {}
-    for guild_id, name, value in rows:
-        stored.setdefault(int(guild_id), {})[str(name)] = str(value)
-    settings: dict[int, GuildSettings] = {}
-    for guild_id, values in stored.items():
-        settings[guild_id], problems = from_stored(guild_id, values)
-        for problem in problems:
-            log.warning("stored settings: %s", problem)
-    return settings
 
 
 _REPORT_COLUMNS = "id, guild_id, topic, text, created, contact, status, closed"
@@ -244,14 +242,16 @@ class SqliteStorage:
         path: Path,
         *,
         clock: Callable[[], date] = date.today,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        auto_migrate: bool = True,
     ) -> None:
         """Storage in the file `path`.
 
         `clock` gives today's date (question counts, stats), `now` the current moment (report
         times; a naive datetime counts as UTC). `call_timeout` is how many seconds a call may
-        take before it raises StorageBusy; it is also how long SQLite waits for a lock.
+        take before it raises StorageBusy; it is also how long SQLite waits for a lock. Without
+        `auto_migrate`, open() refuses a database that needs migrations (run migrate()).
         """
         if not call_timeout > 0:
             raise ValueError(f"call_timeout must be more than 0 seconds, not {call_timeout}")
@@ -259,6 +259,8 @@ class SqliteStorage:
         self._clock = clock
         self._now = now
         self._call_timeout = float(call_timeout)
+        self._auto_migrate = auto_migrate
+        self._subscribers = Subscribers()
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         """Created, used and closed only by the worker thread."""
@@ -281,11 +283,18 @@ class SqliteStorage:
         data_dir: Path,
         *,
         clock: Callable[[], date] = date.today,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        auto_migrate: bool = True,
     ) -> SqliteStorage:
         """Storage in `data_dir`/bot.sqlite3; open() creates the directory if it is missing."""
-        return cls(Path(data_dir) / DB_FILE_NAME, clock=clock, now=now, call_timeout=call_timeout)
+        return cls(
+            Path(data_dir) / DB_FILE_NAME,
+            clock=clock,
+            now=now,
+            call_timeout=call_timeout,
+            auto_migrate=auto_migrate,
+        )
 
     @property
     def lock_path(self) -> Path:
@@ -448,11 +457,7 @@ class SqliteStorage:
 
         Exactly one of `topic` and `unanswered` must be given (and not empty), else ValueError.
         """
-        if (topic is None) == (unanswered is None):
-            raise ValueError("give exactly one of topic and unanswered")
-        kind, key = ("topic", topic) if topic is not None else ("unanswered", unanswered)
-        if not key:
-            raise ValueError(f"{kind} must not be empty")
+        kind, key = count_key(topic, unanswered)
         row = (guild_id, _as_day(day), kind, key)
 
         def job(connection: sqlite3.Connection) -> None:
@@ -465,6 +470,35 @@ class SqliteStorage:
 
         await self._run(job)
 
+    async def add_counts(self, counts: Mapping[CountKey, int]) -> None:
+        """Add many counts at once, in one transaction (all or none).
+
+        ValueError (and nothing written) for a kind other than "topic" or "unanswered", an
+        empty key or a number under 1.
+        """
+        rows = [
+            (guild_id, day.isoformat(), kind, key, number)
+            for guild_id, day, kind, key, number in checked_counts(counts)
+        ]
+        if not rows:
+            return
+
+        def job(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(
+                    "INSERT INTO question_counts (guild_id, day, kind, key, count) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, day, kind, key) "
+                    "DO UPDATE SET count = count + excluded.count",
+                    rows,
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback(connection)
+                raise
+
+        await self._run(job)
+
     async def stats(self, guild_id: int | None, days: int = STATS_DAYS, limit: int = 10) -> Stats:
         """Top topics and unanswered queries of the last `days` days (all servers if None).
 
@@ -472,10 +506,7 @@ class SqliteStorage:
         after today, from a caller in another time zone, is included); counts are summed over
         days (and servers), sorted by count, highest first, then by name.
         """
-        if days < 1:
-            raise ValueError(f"days must be at least 1, not {days}")
-        if limit < 0:
-            raise ValueError(f"limit must not be negative, not {limit}")
+        check_stats_arguments(days, limit)
         since = _as_day(self._clock() - timedelta(days=days - 1))
 
         def top(connection: sqlite3.Connection, kind: str) -> list[tuple[str, int]]:
@@ -539,6 +570,78 @@ class SqliteStorage:
             self._scrub(connection)
 
         await self._run(job)
+
+    # Events: one data folder has one bot process, so they stay in this process
+
+    def subscribe(self, handler: Callable[[str], Awaitable[None]]) -> None:
+        """Call `handler` with every event published from now on (by this process: one bot)."""
+        self._subscribers.add(handler)
+
+    async def publish(self, event: str) -> None:
+        """Call every subscriber with `event`, one after the other, and wait for them.
+
+        ValueError for an event publish() must not send (see Storage.publish); StorageError if
+        the storage is not open. A handler that raises is logged; the others still run.
+        """
+        check_event(event)
+        self._require_open()
+        await self._subscribers.deliver(event)
+
+    # Migrations and moving data
+
+    async def migrate(self) -> tuple[int, int]:
+        """Apply every pending migration now; return the schema versions before and after.
+
+        What `python -m bot migrate` runs (whether or not BOT_AUTO_MIGRATE is on); works with
+        the storage open or closed, beside a running bot too. Creates the file if missing.
+        """
+
+        def work() -> tuple[int, int]:
+            self._prepare_file()
+            try:
+                connection = _connect(self.path, self._call_timeout)
+            except sqlite3.Error as exc:
+                raise _error(self.path, exc) from None
+            try:
+                before = self._check_schema(connection)
+                self._configure(connection)
+                self._migrate(connection, before)
+                if before < LATEST_VERSION:
+                    self._scrub(connection)  # an upgrade may have cleared contacts
+                return before, LATEST_VERSION
+            finally:
+                connection.close()
+
+        return await asyncio.to_thread(work)
+
+    async def export_data(self) -> DataDump:
+        """Every setting row, report and question count, for copying to another database."""
+
+        def job(connection: sqlite3.Connection) -> DataDump:
+            connection.execute("BEGIN")  # one consistent view of the three tables
+            try:
+                settings = connection.execute(
+                    "SELECT guild_id, name, value FROM guild_setting ORDER BY guild_id, name"
+                ).fetchall()
+                reports = connection.execute(
+                    f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY id"
+                ).fetchall()
+                counts = connection.execute(
+                    "SELECT guild_id, day, kind, key, count FROM question_counts "
+                    "ORDER BY day, guild_id, kind, key"
+                ).fetchall()
+            finally:
+                _rollback(connection)
+            return DataDump(
+                settings=[(int(g), str(n), str(v)) for g, n, v in settings],
+                reports=[_report_from_row(row) for row in reports],
+                counts=[
+                    (int(g), date.fromisoformat(d), str(k), str(key), int(c))
+                    for g, d, k, key, c in counts
+                ],
+            )
+
+        return await self._run(job)
 
     # Internals
 
@@ -726,17 +829,13 @@ class SqliteStorage:
         self._lock_descriptor = lock
         self._settings = settings
 
-    def _set_up(self, connection: sqlite3.Connection) -> Mapping[int, GuildSettings]:
-        """Check, configure and migrate a new connection; purge; return all servers' settings."""
+    def _check_schema(self, connection: sqlite3.Connection) -> int:
+        """The file's schema version; StorageError if it is not the bot's or is newer."""
         path = self.path
         try:
             version = schema_version(connection)  # the first read: a damaged file fails here
             if version > LATEST_VERSION:
-                raise StorageError(
-                    f"{path} was written by a newer version of the bot (schema version {version}; "
-                    f"this version knows up to {LATEST_VERSION}). Upgrade the bot, or restore a "
-                    "backup made by this version."
-                )
+                raise StorageError(newer_message(str(path), version, LATEST_VERSION))
             if (
                 version == 0
                 and connection.execute(
@@ -747,13 +846,24 @@ class SqliteStorage:
                     f"{path} is an SQLite database, but not the bot's. Move it away or choose "
                     "another path."
                 )
+        except sqlite3.Error as exc:
+            raise _error(path, exc) from None
+        return version
+
+    def _configure(self, connection: sqlite3.Connection) -> None:
+        """Foreign keys, deleted rows overwritten on disk, and WAL mode."""
+        try:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA secure_delete = ON")
             (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
             if str(mode).lower() != "wal":
-                log.warning("%s: WAL mode unavailable, using journal mode %s", path, mode)
+                log.warning("%s: WAL mode unavailable, using journal mode %s", self.path, mode)
         except sqlite3.Error as exc:
-            raise _error(path, exc) from None
+            raise _error(self.path, exc) from None
+
+    def _migrate(self, connection: sqlite3.Connection, version: int) -> None:
+        """Migrate from `version` to the latest, with a plain StorageError on failure."""
+        path = self.path
         try:
             migrate(connection)
         except MigrationEdited as exc:
@@ -767,6 +877,21 @@ class SqliteStorage:
                 f"Could not upgrade {path} from schema version {version} to {LATEST_VERSION}; "
                 f"it was left at {reached}. {_explain(path, exc)}"
             ) from None
+
+    def _set_up(self, connection: sqlite3.Connection) -> Mapping[int, GuildSettings]:
+        """Check, configure and migrate a new connection; purge; return all servers' settings."""
+        path = self.path
+        version = self._check_schema(connection)
+        if version < LATEST_VERSION and not self._auto_migrate:
+            try:
+                check_checksums(connection)
+            except MigrationEdited as exc:
+                raise MigrationEdited(f"Cannot open {path}. {exc}") from None
+            except sqlite3.Error as exc:
+                raise _error(path, exc) from None
+            raise StorageError(behind_message(str(path), version, LATEST_VERSION))
+        self._configure(connection)
+        self._migrate(connection, version)
         try:
             if version < LATEST_VERSION:
                 self._scrub(connection)  # an upgrade may have cleared contacts
@@ -776,7 +901,7 @@ class SqliteStorage:
             raise _error(path, exc) from None
         if purged:
             log.info("%s: purged %d expired row(s)", path, purged)
-        return _settings_from_rows(rows)
+        return settings_from_rows(rows)
 
     def _close_in_worker(self) -> None:
         connection, self._connection = self._connection, None
