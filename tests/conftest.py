@@ -166,7 +166,8 @@ async def bot_with_storage(
         api_base=standin.api_base,
         gateway_url=standin.gateway_url,
     )
-    support_bot = build_bot(settings, storage, guild_ready_timeout=0.1)
+    # counts are written every 0.1 s here (5 s in production), so tests see them soon
+    support_bot = build_bot(settings, storage, guild_ready_timeout=0.1, count_every=0.1)
     async with running_bot(support_bot, standin) as running:
         await running.tree.sync()
         yield running

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -45,11 +44,8 @@ def settings_for(standin: DiscordStandIn, content: Path = BUNDLED_CONTENT, **ext
 
 
 @pytest.fixture
-async def bot(standin, storage, content_copy) -> AsyncIterator[SupportBot]:
-    support_bot = build_bot(settings_for(standin, content_copy), storage, guild_ready_timeout=0.1)
-    async with running_bot(support_bot, standin) as running:
-        await running.tree.sync()
-        yield running
+def bot(bot_with_storage: SupportBot) -> SupportBot:
+    return bot_with_storage
 
 
 async def command(standin: DiscordStandIn, name: str, options=None, user=None) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import time
 from collections.abc import Coroutine
@@ -20,6 +21,7 @@ from bot.core.answers import Answer, AnswerService, Status
 from bot.core.loader import ContentError, load_catalog
 from bot.core.unanswered import storable
 from bot.discord_app.commands import AnswerCommands
+from bot.discord_app.counting import FLUSH_SECONDS, CountBuffer
 from bot.discord_app.moderation import Moderation
 from bot.discord_app.pacing import AnswerPace, ShareOnce
 from bot.discord_app.replies import (
@@ -36,7 +38,7 @@ from bot.errors import BotError
 from bot.health import heartbeat_path, write_heartbeat
 from bot.settings import Settings
 from bot.storage.base import GuildSettings, Storage, StorageError, StorageInUse
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.factory import storage_from_settings
 
 log = logging.getLogger("bot.discord")
 
@@ -50,6 +52,14 @@ RESTORE_HINT = (
     "damaged file away to start empty), then start the bot again."
 )
 """How an operator brings storage back; shown in the log, health, /stats and /report."""
+
+
+STORAGE_RETRY_SECONDS = 30.0
+"""How often a database that was unavailable at start is tried again."""
+FINAL_FLUSH_SECONDS = 5.0
+"""Longest wait at shutdown for the last counts to be written."""
+RELOAD_EVENT = "reload:"
+"""Event (with the sender's id) that asks every process on the database to reload content."""
 
 
 class StorageUnavailable(StorageError):
@@ -91,6 +101,8 @@ class SupportBot(commands.AutoShardedBot):
         heartbeat_file: Path | None = None,
         heartbeat_every: float = 10.0,
         purge_every: float = PURGE_EVERY_SECONDS,
+        count_every: float = FLUSH_SECONDS,
+        unopened_storage: Storage | None = None,
         gateway_url: str | None = None,
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
@@ -124,6 +136,14 @@ class SupportBot(commands.AutoShardedBot):
         self._reload_lock = asyncio.Lock()
         self._heartbeat_loop = tasks.loop(seconds=heartbeat_every)(self._write_heartbeat)
         self._purge_loop = tasks.loop(seconds=purge_every)(self._purge_expired)
+        self.counts: CountBuffer | None = CountBuffer(storage) if storage is not None else None
+        """Counts gathered in memory, written every `count_every` seconds and at shutdown."""
+        self._flush_loop = tasks.loop(seconds=count_every)(self._flush_counts)
+        self._unopened = unopened_storage
+        """A database that could not be opened at start (server down): retried in the background."""
+        self._retry_loop = tasks.loop(seconds=STORAGE_RETRY_SECONDS)(self._retry_storage)
+        self.instance = secrets.token_hex(6)
+        """This process among several sharing one database (its own events are not replayed)."""
 
     async def setup_hook(self) -> None:
         """Register the commands (locally; `sync` pushes them to Discord on purpose)."""
@@ -141,9 +161,62 @@ class SupportBot(commands.AutoShardedBot):
         await self.add_cog(AnswerCommands(self))
         await self.add_cog(Moderation(self))
         if self.storage is not None:
-            self._purge_loop.start()
+            self._use_storage(self.storage)
+        elif self._unopened is not None:
+            self._retry_loop.start()
         if self.heartbeat_file is not None:
             self._heartbeat_loop.start()
+
+    def _use_storage(self, storage: Storage) -> None:
+        """Start the periodic work that needs a database, and listen to other processes."""
+        self.storage = storage
+        self.storage_problem = None
+        self.counts = self.counts or CountBuffer(storage)
+        storage.subscribe(self._on_storage_event)
+        self._purge_loop.start()
+        self._flush_loop.start()
+
+    async def _retry_storage(self) -> None:
+        """Try again to open a database that was unavailable at start; stop once it opens."""
+        storage = self._unopened
+        if storage is None:
+            self._retry_loop.cancel()
+            return
+        try:
+            await storage.open()
+        except StorageError as error:
+            log.info("storage still unavailable: %s", type(error).__name__)
+            return
+        self._unopened = None
+        log.info("storage is available again")
+        self._use_storage(storage)
+        self._retry_loop.cancel()
+
+    async def _on_storage_event(self, event: str) -> None:
+        """Another process asked every process to do something (today: reload the content)."""
+        if event.startswith(RELOAD_EVENT) and event != f"{RELOAD_EVENT}{self.instance}":
+            problems = await self.reload_content()
+            if problems:
+                log.warning("reload asked by another process refused: %d problem(s)", len(problems))
+
+    async def reload_everywhere(self) -> list[str]:
+        """Reload here; when that works, ask every other process on the database to reload."""
+        problems = await self.reload_content()
+        if not problems and self.storage is not None:
+            try:
+                await self.storage.publish(f"{RELOAD_EVENT}{self.instance}")
+            except StorageError as error:
+                log.warning("could not ask other processes to reload: %s", error)
+        return problems
+
+    async def _flush_counts(self) -> None:
+        """Write the counts gathered since the last round (kept for the next on failure)."""
+        if self.counts is None:
+            return
+        try:
+            await self.counts.flush()
+        except Exception as error:  # a broken write must not stop the loop
+            log.error("count flush failed: %s", type(error).__name__)
 
     @property
     def service(self) -> AnswerService:
@@ -176,17 +249,16 @@ class SupportBot(commands.AutoShardedBot):
 
     def record(self, guild_id: int | None, answer: Answer) -> None:
         """Count the answer for /stats, after replying; a failed write never costs an answer."""
-        if self.storage is None:
+        if self.counts is None:
             return
         today = datetime.now(UTC).date()
         guild = guild_id or 0
         if answer.status is Status.NO_MATCH:
             unanswered = storable(answer)
             if unanswered:
-                self.spawn(self.storage.count(guild, today, None, unanswered))
+                self.counts.add(guild, today, None, unanswered)
         elif answer.topic or answer.title:
-            key = answer.topic or f"note:{answer.title}"
-            self.spawn(self.storage.count(guild, today, key))
+            self.counts.add(guild, today, answer.topic or f"note:{answer.title}", None)
 
     async def reload_content(self) -> list[str]:
         """Re-read the content; swap it in whole, or keep serving the old and list the errors.
@@ -273,11 +345,15 @@ class SupportBot(commands.AutoShardedBot):
             log.info("left a server; its data was deleted")
 
     async def close(self) -> None:
-        """Stop background work, then disconnect."""
-        self._heartbeat_loop.cancel()
-        self._purge_loop.cancel()
+        """Stop background work, write the last counts, then disconnect."""
+        for loop in (self._heartbeat_loop, self._purge_loop, self._flush_loop, self._retry_loop):
+            loop.cancel()
         for task in list(self._background):
             task.cancel()
+        if self.counts is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FINAL_FLUSH_SECONDS):
+                    await self._flush_counts()
         if self.heartbeat_file is not None:
             self.heartbeat_file.unlink(missing_ok=True)  # a stopped bot is not healthy
         await super().close()
@@ -332,12 +408,13 @@ async def _login(bot: SupportBot, token: str) -> None:
 async def run_bot(settings: Settings, **options: Any) -> None:
     """Connect and serve until SIGTERM or SIGINT, then close the connection cleanly."""
     token = settings.require_token()
-    storage, problem = await open_storage(settings.data_dir)
+    storage, problem = await open_storage(settings)
     bot = build_bot(
         settings,
-        storage,
+        storage if problem is None else None,
         heartbeat_file=heartbeat_path(settings.data_dir),
         storage_problem=problem,
+        unopened_storage=storage if problem is not None else None,
         **options,
     )
     loop = asyncio.get_running_loop()
@@ -346,21 +423,21 @@ async def run_bot(settings: Settings, **options: Any) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. not main thread
             loop.add_signal_handler(signum, stopping.set)
     with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
-        loop.add_signal_handler(signal.SIGHUP, lambda: bot.spawn(bot.reload_content()))
+        loop.add_signal_handler(signal.SIGHUP, lambda: bot.spawn(bot.reload_everywhere()))
     try:
         await _serve(bot, token, stopping)
     finally:
-        if storage is not None:
-            await storage.close()
+        await storage.close()
 
 
-async def open_storage(data_dir: Path) -> tuple[SqliteStorage | None, str | None]:
-    """Open the database, or run without one (saying why) when it is damaged or unreadable.
+async def open_storage(settings: Settings) -> tuple[Storage, str | None]:
+    """Open the database, or say why it cannot be (the bot then runs without it, retrying).
 
-    Answers need no database, so a broken file costs settings, reports and stats, never answers.
-    Another copy of the bot on the same folder is different: that refuses to start.
+    SQLite in BOT_DATA_DIR by default, PostgreSQL with DATABASE_URL. Answers need no database,
+    so a damaged file or a server that is down costs settings, reports and stats, never
+    answers. Another copy of the bot on the same SQLite folder is different: it refuses to start.
     """
-    storage = SqliteStorage.in_data_dir(data_dir)
+    storage = storage_from_settings(settings)
     try:
         await storage.open()
     except StorageInUse as error:
@@ -368,7 +445,7 @@ async def open_storage(data_dir: Path) -> tuple[SqliteStorage | None, str | None
     except StorageError as error:
         problem = f"{error} {RESTORE_HINT}"
         log.error("storage unavailable; running without it: %s", problem)
-        return None, problem
+        return storage, problem
     return storage, None
 
 

@@ -355,7 +355,7 @@ class Moderation(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        problems = await self.bot.reload_content()
+        problems = await self.bot.reload_everywhere()
         if not problems:
             catalog = self.bot.responder.service.catalog
             await interaction.followup.send(
