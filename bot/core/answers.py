@@ -251,6 +251,7 @@ class AnswerService:
         self.matcher = Matcher(catalog)
         self.signs = SignReader(catalog)
         self.interactions = InteractionReader(catalog)
+        self._source_refs: dict[tuple[str, ...], tuple[SourceRef, ...]] = {}
         conditions = catalog.condition_names()
         self.hint = (
             f"Try a condition ({conditions}) or a treatment name"
@@ -396,8 +397,15 @@ class AnswerService:
     def _sources(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
         """The sources as cited, primary ones first (otherwise in the curator's order).
 
-        Two ids that link to the same page (two claims from one label) are listed once.
+        Two ids that link to the same page (two claims from one label) are listed once. The
+        catalogue does not change while served, so each list is worked out once.
         """
+        known = self._source_refs.get(ids)
+        if known is None:
+            known = self._source_refs[ids] = self._sources_uncached(ids)
+        return known
+
+    def _sources_uncached(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
         links: dict[str, Source] = {}
         for source in (self.catalog.sources[i] for i in ids):
             links.setdefault(source.url, source)

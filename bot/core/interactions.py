@@ -19,6 +19,14 @@ class InteractionReader:
             groups.extend(interaction.between)
             self._spans.append(range(start, len(groups)))
         self._groups = CueGroups(groups)
+        self._owner = [n for n, span in enumerate(self._spans) for _ in span]
+        """For each group, the interaction it belongs to."""
+        self._by_topic: dict[str, set[int]] = {}
+        """For each topic id, the interactions one of whose groups names it."""
+        for number, group in enumerate(groups):
+            for cue in group:
+                if isinstance(cue, TopicName):
+                    self._by_topic.setdefault(cue.topic, set()).add(self._owner[number])
         self._alone = CueGroups(
             [
                 [cue for group in i.between for cue in group if isinstance(cue, Phrase)]
@@ -29,8 +37,13 @@ class InteractionReader:
     def fitting(self, question: Question) -> tuple[Interaction, ...]:
         """The notes for which the question names something from every group."""
         by_phrase = self._groups.by_phrase(question)
+        # only interactions part of which the question names exactly can fit
+        candidates = {self._owner[g] for g in by_phrase}
+        for topic in question.exact_topics:
+            candidates |= self._by_topic.get(topic, set())
         found = []
-        for interaction, span in zip(self.interactions, self._spans, strict=True):
+        for number in sorted(candidates):
+            interaction, span = self.interactions[number], self._spans[number]
             # misspelled names are looked for only once the question names part of it
             exact = [self._groups.named_exactly(question, g, by_phrase) for g in span]
             if not any(exact):

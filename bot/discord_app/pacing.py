@@ -28,32 +28,47 @@ def wait_message(retry_after: float) -> str:
     )
 
 
-def _member_key(user_id: int) -> int:
-    return user_id
+SWEEP_SECONDS = 1.0
+"""How often members whose window has passed are forgotten (at most this late)."""
 
 
 class AnswerPace:
     """At most PACE_RATE answers per PACE_SECONDS per member, across commands and buttons.
 
-    Built on discord.py's cooldown mapping, which drops a member's bucket once their window has
-    passed, so ids are not held longer than the window promises.
+    Each member has a discord.py cooldown bucket. Members whose window has passed are forgotten
+    at the next answer after it (checked at most once a second, so that with thousands of
+    members each answer does not walk every bucket, as discord.py's own mapping does).
     """
 
     def __init__(self, rate: int = PACE_RATE, per: float = PACE_SECONDS) -> None:
         self.rate = rate
         self.per = per
-        self._mapping: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(
-            rate, per, _member_key
-        )
+        self._buckets: dict[int, commands.Cooldown] = {}
+        self._swept = 0.0
 
     def retry_after(self, user_id: int, now: float | None = None) -> float:
         """Take one answer from the member's allowance; seconds to wait, or 0 when allowed."""
-        return self._mapping.update_rate_limit(user_id, now) or 0.0
+        now = time.time() if now is None else now
+        self._forget_expired(now)
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = commands.Cooldown(self.rate, self.per)
+        return bucket.update_rate_limit(now) or 0.0
 
     def held(self, now: float | None = None) -> int:
         """How many members are remembered right now (after forgetting expired windows)."""
-        self._mapping._verify_cache_integrity(time.time() if now is None else now)
-        return len(self._mapping._cache)
+        self._forget_expired(time.time() if now is None else now, force=True)
+        return len(self._buckets)
+
+    def _forget_expired(self, now: float, force: bool = False) -> None:
+        if not force and now - self._swept < SWEEP_SECONDS:
+            return
+        self._swept = now
+        self._buckets = {
+            user: bucket
+            for user, bucket in self._buckets.items()
+            if now <= bucket._last + bucket.per
+        }
 
     def check(self, interaction: discord.Interaction) -> bool:
         """Pass, or raise CommandOnCooldown with how long to wait (for slash commands)."""

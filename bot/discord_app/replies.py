@@ -286,6 +286,7 @@ class Responder:
         """/ask over the same catalogue (built with it, swapped with it on reload)."""
         self._embeds: dict[Card, discord.Embed] = {}
         self._share_view: discord.ui.View | None = None
+        self._views: dict[tuple[bool, Command, str | None, bool, bool], discord.ui.View] = {}
         self._remove_view: discord.ui.View | None = None
 
     def embeds_for(self, answer: Answer) -> list[discord.Embed]:
@@ -309,17 +310,30 @@ class Responder:
         return embed
 
     def _view_for(self, answer: Answer, public: bool) -> discord.ui.View:
-        """Share (or Remove), Full answer after an /ask part, All sources when there are more."""
-        extra: list[AnyItem] = []
-        if answer.status is Status.ANSWER and answer.topic:
-            if answer.section is not None:
-                extra.append(FullAnswerButton(answer.command, answer.topic))
-            if len(answer.sources) + len(answer.passage_sources) > SHOWN_SOURCES:
-                extra.append(SourcesButton(answer.command, answer.topic))
-        if extra:
-            first: AnyItem = RemoveButton() if public else ShareButton()
-            return _finished(first, *extra)
-        return self._button_view(public)
+        """Share (or Remove), Full answer after an /ask part, All sources when there are more.
+
+        Views hold nothing but their buttons' ids, so each kind is built once and reused.
+        """
+        topic = answer.topic if answer.status is Status.ANSWER else None
+        part = topic is not None and answer.section is not None
+        more = (
+            topic is not None and len(answer.sources) + len(answer.passage_sources) > SHOWN_SOURCES
+        )
+        if not (part or more):
+            return self._button_view(public)
+        key = (public, answer.command, topic, part, more)
+        view = self._views.get(key)
+        if view is None:
+            assert topic is not None
+            items: list[AnyItem] = [RemoveButton() if public else ShareButton()]
+            if part:
+                items.append(FullAnswerButton(answer.command, topic))
+            if more:
+                items.append(SourcesButton(answer.command, topic))
+            if len(self._views) >= _EMBED_CACHE_SIZE:
+                self._views.clear()
+            view = self._views[key] = _finished(*items)
+        return view
 
     def _button_view(self, public: bool) -> discord.ui.View:
         # built on first use (a view needs the running loop), then shared by every reply
