@@ -13,20 +13,22 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.console import LazyAsker
 from bot.content_dir import resolve_content_dir
 from bot.core.answers import Answer, AnswerService, UnknownCommandError, parse_command
-from bot.core.ask import KIND_WEIGHTS, MIN_SECTION_SCORE, Asker, Route
 from bot.core.catalog import Catalog, Command
-from bot.core.loader import ContentError, load_catalog
 from bot.errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, BotError
-from bot.export import FORMATS, export
 from bot.health import MAX_AGE_SECONDS, check_health, heartbeat_path
-from bot.render_text import render_answer, render_route
-from bot.settings import Settings, SettingsError, read_env_file
 from bot.terminal_text import printable
+
+if TYPE_CHECKING:  # imported where used, so that `ask` starts fast (issue 15)
+    from bot.console import LazyAsker
+    from bot.core.ask import Asker, Route
+    from bot.core.problems import ContentError
+
+EXPORT_FORMATS = ("markdown", "html")
+"""The export's formats (bot.export.FORMATS; a test keeps the two equal)."""
 
 
 class UsageError(BotError):
@@ -93,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", parents=[common], help="the whole catalogue for reviewers (Markdown or HTML)"
     )
-    export.add_argument("--format", choices=FORMATS, default="markdown")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="markdown")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: stdout)")
     commands.add_parser("console", parents=[common], help="the interactive console")
     reports = commands.add_parser(
@@ -150,8 +152,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(content_dir: Path) -> Catalog:
+    """The catalogue to serve: from the on-disk cache when no content file changed."""
+    from bot.core.catalog_cache import cached_catalog
+    from bot.core.problems import ContentError
+
     try:
-        return load_catalog(content_dir)
+        return cached_catalog(content_dir)
     except ContentError as error:
         raise ContentNotServed(content_dir, error) from None
 
@@ -173,12 +179,16 @@ def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
     if _is_ask(args.command):
         if not query.strip():
             raise UsageError('ask ask: which question? Usage: python -m bot ask ask "QUESTION"')
+        from bot.core.ask import Asker
+
         answer = Asker(service).ask(query)
     else:
         answer = service.ask(parse_command(args.command), query)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False), file=out)
     else:
+        from bot.render_text import render_answer
+
         out.write(render_answer(answer))
     return EXIT_OK if answer.topic else EXIT_NOT_FOUND
 
@@ -209,6 +219,8 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
         )
     except OSError as error:
         raise UsageError(f"Cannot read {path}: {error.strerror}") from None
+    from bot.console import LazyAsker
+
     asker = LazyAsker(service)
     with source:
         for number, raw in enumerate(source, 1):
@@ -220,6 +232,8 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
 
 def route_dict(route: Route, answer: Answer) -> dict[str, object]:
     """The `explain --json` shape: the reasoning of /ask, then the answer it gave."""
+    from bot.core.ask import KIND_WEIGHTS, MIN_SECTION_SCORE
+
     leads = route.section is not None
     return {
         "question": route.question,
@@ -255,6 +269,8 @@ def _explain(asker: Asker, question: str, as_json: bool, out: TextIO) -> int:
     if as_json:
         print(json.dumps(route_dict(route, answer), ensure_ascii=False, indent=2), file=out)
     else:
+        from bot.render_text import render_route
+
         out.write(render_route(route, answer))
     return EXIT_OK
 
@@ -282,6 +298,8 @@ def _topics(catalog: Catalog, as_json: bool, out: TextIO) -> int:
 
 
 def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: TextIO) -> int:
+    from bot.export import export
+
     document = export(catalog, fmt)
     if output is None:
         out.write(document)
@@ -295,6 +313,8 @@ def _export(catalog: Catalog, fmt: str, output: str | None, out: TextIO, err: Te
 
 
 def _health(max_age: float, out: TextIO) -> int:
+    from bot.settings import Settings, SettingsError
+
     try:
         data_dir = Settings.load().data_dir
     except SettingsError as error:  # a result, not an error: a bot without settings is not up
@@ -306,6 +326,9 @@ def _health(max_age: float, out: TextIO) -> int:
 
 
 def _check(content_dir: Path, out: TextIO) -> int:
+    """Validate from source, always (never the cache)."""
+    from bot.core.loader import ContentError, load_catalog
+
     try:
         catalog = load_catalog(content_dir)
     except ContentError as error:
@@ -324,6 +347,8 @@ def _check(content_dir: Path, out: TextIO) -> int:
 
 def _token_configured() -> bool:
     """Whether DISCORD_TOKEN is set (the environment or ./.env): then no command means `run`."""
+    from bot.settings import read_env_file
+
     return bool(os.environ.get("DISCORD_TOKEN") or read_env_file(Path(".env")).get("DISCORD_TOKEN"))
 
 
@@ -369,6 +394,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "ask":
         return _ask(args, service, out)
     if args.action == "explain":
+        from bot.core.ask import Asker
+
         return _explain(Asker(service), " ".join(args.question), args.json, out)
     if args.action == "topics":
         return _topics(catalog, args.json, out)

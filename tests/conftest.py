@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import bot.cli
+import bot.core.catalog_cache
 from bot.content_dir import BUNDLED_CONTENT
 from bot.core.answers import AnswerService
 from bot.core.catalog import Catalog
@@ -272,12 +273,14 @@ def cli(
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
-    load_folder = bot.cli.load_catalog
+    load_folder = bot.core.catalog_cache.cached_catalog
 
-    def load(content_dir: Path) -> Catalog:
-        return catalog if content_dir == BUNDLED_CONTENT else load_folder(content_dir)
+    def load(content_dir: Path, directory: Path | None = None) -> Catalog:
+        if Path(content_dir) == BUNDLED_CONTENT:
+            return catalog
+        return load_folder(content_dir, directory)
 
-    monkeypatch.setattr(bot.cli, "load_catalog", load)
+    monkeypatch.setattr(bot.core.catalog_cache, "cached_catalog", load)
 
     def call(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> CliResult:
         with pytest.MonkeyPatch.context() as patch:
@@ -324,3 +327,16 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     chosen = Backend("postgres", tmp_path, server)
     yield chosen
     server.give_back(chosen.url)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_catalogue_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled catalogues (bot/core/catalog_cache.py) go to a folder of this test session,
+    for this process and every `python -m bot` it starts, never the developer's ~/.cache."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

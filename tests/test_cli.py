@@ -18,6 +18,7 @@ from typing import ClassVar
 import pytest
 
 import bot.cli
+import bot.core.catalog_cache
 from bot.content_dir import BUNDLED_CONTENT
 from bot.errors import BotError
 from bot.storage.sqlite import SqliteStorage
@@ -145,10 +146,10 @@ class _Odd(BotError):
 def test_any_bot_error_ends_a_command_with_its_exit_code_and_escaped_words(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_content_dir: Path) -> None:
+    def broken(_content_dir: Path, _directory: Path | None = None) -> None:
         raise _Odd("Cannot use /tmp/\x1b[2Jevil\nFAKE LINE")
 
-    monkeypatch.setattr(bot.cli, "load_catalog", broken)
+    monkeypatch.setattr(bot.core.catalog_cache, "cached_catalog", broken)
     result = cli("topics")
     assert (result.returncode, result.stdout) == (7, "")
     assert result.stderr == "Cannot use /tmp/\\x1b[2Jevil\\nFAKE LINE\n"

@@ -41,10 +41,11 @@ from bot.core.content_files import (
 )
 from bot.core.normalize import compact, normalise
 from bot.core.phrases import Phrase, PhraseError, compile_phrase
+from bot.core.problems import ContentError as ContentError  # re-exported: the loader raises it
+from bot.core.problems import Problem as Problem
 from bot.core.sections import Section, render, split
 from bot.core.source_policy import IDENTIFIERS, SourcePolicy, link_for
 from bot.core.yaml_reader import LineMap
-from bot.errors import BotError
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
@@ -107,36 +108,6 @@ POLICY_KEYS = ("primary_kinds", "refused_hosts")
 DISCLAIMER_KEYS = ("text",)
 NOTE_KEYS = ("name", "aliases", "note", "sources")
 TOPIC_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the content, located as precisely as possible."""
-
-    file: str
-    line: int | None
-    topic: str | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        """Format as `file:line: topic X, field Y: message`."""
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        parts = []
-        if self.topic:
-            parts.append(f"topic {self.topic}")
-        if self.field:
-            parts.append(f"field {self.field}")
-        context = f" {', '.join(parts)}:" if parts else ""
-        return f"{where}:{context} {self.message}"
-
-
-class ContentError(BotError):
-    """The content has problems; nothing from it may be served."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0, p.message)))
-        super().__init__(f"{len(self.problems)} content problem(s)")
 
 
 def _line(mapping: Any, key: str) -> int | None:
