@@ -62,6 +62,9 @@ def is_common(word: str) -> bool:
     return word in _COMMON_WORDS
 
 
+_GRAM_CACHE_SIZE = 20_000
+"""Word runs whose typo matches are remembered (then the memory starts again)."""
+
 _SHORT_WORD = 5
 """Aliases this short accept a swapped, doubled or dropped letter, not a different one."""
 
@@ -145,6 +148,8 @@ class Matcher:
                     self._exact[key] = topic
                     aliases.append(_Alias(key, spaced, topic))
         self._aliases = tuple(aliases)
+        self._gram_hits: dict[str, tuple[tuple[str, int, float, Topic | Note], ...]] = {}
+        """Typo matches per word run already looked up (words recur from question to question)."""
         self._notes = {
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
@@ -279,26 +284,39 @@ class Matcher:
         """Every topic or note within the typo allowance of some gram, with its best distance."""
         found: dict[str, tuple[int, float, Topic | Note]] = {}
         for gram in grams:
-            limit = allowed_typos(len(gram))
-            for length in range(len(gram) - limit, len(gram) + limit + 1):
-                if length not in self._by_length:
-                    continue
-                choices, owners = self._by_length[length]
-                hits = process.extract(
-                    gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
-                )
-                for alias, distance, index in hits:
-                    if distance > allowed_typos(length):
-                        continue
-                    if length <= _SHORT_WORD and not _short_typo(gram, alias):
-                        continue
-                    owner = owners[index]
-                    key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
-                    score = 100.0 * (1 - distance / max(len(gram), length))
-                    previous = found.get(key)
-                    if previous is None or distance < previous[0]:
-                        found[key] = (distance, score, owner)
+            hits = self._gram_hits.get(gram)
+            if hits is None:
+                if len(self._gram_hits) >= _GRAM_CACHE_SIZE:
+                    self._gram_hits.clear()
+                hits = self._gram_hits[gram] = self._typo_hits(gram)
+            for key, distance, score, owner in hits:
+                previous = found.get(key)
+                if previous is None or distance < previous[0]:
+                    found[key] = (distance, score, owner)
         return found
+
+    def _typo_hits(self, gram: str) -> tuple[tuple[str, int, float, Topic | Note], ...]:
+        """The names within one gram's typo allowance (the same gram always gives the same)."""
+        found: list[tuple[str, int, float, Topic | Note]] = []
+        limit = allowed_typos(len(gram))
+        for length in range(len(gram) - limit, len(gram) + limit + 1):
+            if length not in self._by_length:
+                continue
+            choices, owners = self._by_length[length]
+            hits = process.extract(
+                gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+            )
+            for alias, distance, index in hits:
+                if distance > allowed_typos(length):
+                    continue
+                if length <= _SHORT_WORD and not _short_typo(gram, alias):
+                    continue
+                owner = owners[index]
+                key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
+                found.append(
+                    (key, distance, 100.0 * (1 - distance / max(len(gram), length)), owner)
+                )
+        return tuple(found)
 
     def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
         """The topic (or note) closest to some gram within the typo allowance, preferring `kinds`.
