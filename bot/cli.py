@@ -138,6 +138,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"oldest acceptable heartbeat ACK (default {MAX_AGE_SECONDS:.0f})",
     )
+    suggest = commands.add_parser(
+        "suggest-aliases",
+        parents=[common],
+        help="curators: names a drug dictionary lists for a topic's medicines that it lacks "
+        "(needs pip install '.[curate]')",
+    )
+    suggest.add_argument("topic", nargs="?", help="one topic id (default: every topic)")
+    suggest.add_argument(
+        "--write", action="store_true", help="add the suggested names to the content files"
+    )
+    suggest.add_argument(
+        "--accept", metavar="FILE", help="with --write: add only the names listed in FILE"
+    )
     commands.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     sync = commands.add_parser(
         "sync", parents=[common], help="register the slash commands with Discord, then exit"
@@ -401,6 +414,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _topics(catalog, args.json, out)
     if args.action == "export":
         return _export(catalog, args.format, args.output, out, err)
+    if args.action == "suggest-aliases":
+        from bot.suggest_aliases import run_suggest  # the only place the dictionary is read
+
+        return run_suggest(catalog, content_dir, args.topic, args.write, args.accept, out)
     from bot.console import run_console
 
     return run_console(service, sys.stdin, out)

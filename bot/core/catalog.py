@@ -205,6 +205,14 @@ class CalmQuestions:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A dictionary name for one of a topic's medicines left out of its aliases on purpose."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Topic:
     """A condition or a treatment, with what people call it and its snippets."""
 
@@ -220,6 +228,10 @@ class Topic:
     """Conditions only: the colour of its answers on Discord, "#RRGGBB" (None: neutral)."""
     short_title: str | None = None
     """Conditions only: the name used where the conditions are listed ("SPS")."""
+    medicines: tuple[str, ...] = ()
+    """Treatments only: the generic names of the medicines it covers (`sertraline`)."""
+    left_out: tuple[LeftOut, ...] = ()
+    """Names of those medicines not taken as aliases on purpose, each with the reason."""
 
     @property
     def short_name(self) -> str:

@@ -22,6 +22,7 @@ from bot.core.catalog import (
     Disclaimer,
     Interaction,
     Kind,
+    LeftOut,
     Level,
     Note,
     NoteKind,
@@ -79,10 +80,13 @@ TOPIC_KEYS = (
     "colour",
     "aliases",
     "used_for",
+    "medicines",
+    "left_out",
     "warning_signs",
     "snippets",
 )
 CONDITION_ONLY_KEYS = ("short_title", "colour")
+LEFT_OUT_KEYS = ("name", "reason")
 """Keys only a condition topic may have."""
 SNIPPET_KEYS = ("text", "sections", "disclaimer", "sources", "reviewed")
 SECTION_KEYS = ("heading", "text", "sources", "examples")
@@ -594,6 +598,7 @@ def _load_topic(
             field="used_for",
         )
 
+    medicines, left_out = _medicines(checker, file, data, topic_id, kind)
     signs = (
         _load_signs(
             checker,
@@ -619,8 +624,81 @@ def _load_topic(
         file=file,
         colour=colour,
         short_title=short_title,
+        medicines=medicines,
+        left_out=left_out,
     )
     return _RawTopic(topic, file, _line(data, "aliases"), signs)
+
+
+def _medicines(
+    checker: _Checker, file: str, data: LineMap, topic_id: str, kind: Kind | None
+) -> tuple[tuple[str, ...], tuple[LeftOut, ...]]:
+    """A treatment's optional `medicines` (generic names) and `left_out` names with reasons."""
+    medicines: tuple[str, ...] = ()
+    left_out: list[LeftOut] = []
+    for key in ("medicines", "left_out"):
+        if key in data and kind is Kind.CONDITION:
+            checker.add(
+                file,
+                f"only treatments have {key}",
+                topic=topic_id,
+                field=key,
+                line=_line(data, key),
+            )
+    if "medicines" in data:
+        medicines = checker.text_list(file, data, "medicines", topic_id, "medicines")
+        seen: set[str] = set()
+        for medicine in medicines:
+            key = compact(normalise(medicine))
+            if key in seen:
+                checker.add(
+                    file,
+                    f"medicine '{medicine}' is listed twice",
+                    topic=topic_id,
+                    field="medicines",
+                    line=_line(data, "medicines"),
+                )
+            seen.add(key)
+    if "left_out" in data:
+        raw = data.get("left_out")
+        line = _line(data, "left_out")
+        if not isinstance(raw, list) or not raw:
+            checker.add(
+                file,
+                "must be a list of entries (- name: ..., reason: ...)",
+                topic=topic_id,
+                field="left_out",
+                line=line,
+            )
+            raw = []
+        names: set[str] = set()
+        for index, entry in enumerate(raw):
+            where = f"left_out[{index}]"
+            if not isinstance(entry, LineMap):
+                checker.add(
+                    file,
+                    "must be an entry (name: ..., reason: ...)",
+                    topic=topic_id,
+                    field=where,
+                    line=line,
+                )
+                continue
+            checker.unknown_keys(file, entry, LEFT_OUT_KEYS, topic_id, where)
+            name = checker.text(file, entry, "name", topic_id, f"{where}.name")
+            reason = checker.text(file, entry, "reason", topic_id, f"{where}.reason")
+            key = compact(normalise(name))
+            if key in names:
+                checker.add(
+                    file,
+                    f"left-out name '{name}' is listed twice",
+                    topic=topic_id,
+                    field=where,
+                    line=_line(entry, "name"),
+                )
+            names.add(key)
+            if name and reason:
+                left_out.append(LeftOut(name, reason))
+    return medicines, tuple(left_out)
 
 
 def _condition_looks(
@@ -1177,8 +1255,27 @@ def _check_across_topics(
                     field="aliases",
                 )
     ids = {raw.topic.id: raw.topic for raw in raw_topics}
+    medicine_owners: dict[str, str] = {}  # compact medicine -> topic id
     for raw in raw_topics:
         topic = raw.topic
+        for medicine in topic.medicines:
+            owner_id = medicine_owners.setdefault(compact(normalise(medicine)), topic.id)
+            if owner_id != topic.id:
+                checker.add(
+                    raw.file,
+                    f"medicine '{medicine}' is already covered by topic '{owner_id}'",
+                    topic=topic.id,
+                    field="medicines",
+                )
+        own = {compact(normalise(n)) for n in (topic.id, topic.title, *topic.aliases)}
+        for item in topic.left_out:
+            if compact(normalise(item.name)) in own:
+                checker.add(
+                    raw.file,
+                    f"left-out name '{item.name}' is also one of its aliases",
+                    topic=topic.id,
+                    field="left_out",
+                )
         label = f"topic '{topic.id}'"
         names = (topic.id, topic.title, *topic.aliases)
         for name in dict.fromkeys(compact(normalise(n)) for n in names if n):
