@@ -42,9 +42,11 @@ class Question:
 
     def _typo_pass(self) -> None:
         if self._with_typos is None:
-            topics = self._matcher.named(self.normalised)[0]
-            self._with_typos = frozenset(t.id for t in topics)
-            self._typo_topics = tuple(topics)
+            _ = self.exact_topics  # the exact pass once; the typo pass only adds to it
+            typos = self._matcher.named_with_typos(self.normalised)[0]
+            topics = {t.id: t for t in (*self._exact_topics, *typos)}
+            self._with_typos = frozenset(topics)
+            self._typo_topics = tuple(topics.values())
 
     @property
     def exact_notes(self) -> tuple[Note, ...]:

@@ -154,6 +154,10 @@ class Matcher:
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
+        self._name_prefixes = frozenset(
+            key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
+        )
+        """Every beginning of a name (compact), so a scan stops as soon as none can follow."""
         # Typo matching only runs against aliases long enough to tolerate one, grouped by
         # length: a gram of length L within k typos can only meet aliases of length L-k..L+k.
         fuzzy = [a for a in aliases if len(a.compact) > EXACT_ONLY_CHARS]
@@ -345,31 +349,48 @@ class Matcher:
         topics: dict[str, Topic] = {}
         notes: dict[str, Note] = {}
         for start in range(len(tokens)):
-            for size in range(min(self._max_words, len(tokens) - start), 0, -1):
-                key = "".join(tokens[start : start + size])
-                topic = self._exact.get(key)
+            found: list[tuple[Topic | None, Note | None]] = []
+            key = ""
+            for size in range(1, min(self._max_words, len(tokens) - start) + 1):
+                key += tokens[start + size - 1]
+                if key not in self._name_prefixes:
+                    break  # no name starts with these words: a longer run cannot be one
+                found.append((self._exact.get(key), self._notes.get(key)))
+            for topic, note in reversed(found):  # the longest name at a position first
                 if topic is not None:
                     topics.setdefault(topic.id, topic)
-                note = self._notes.get(key)
                 if note is not None:
                     notes.setdefault(note.name, note)
         if typos:
-            typed = tokens[: 2 * _MAX_TOKENS]
-            grams = [
-                gram
-                for size in (1, 2)
-                for start in range(len(typed) - size + 1)
-                if not _COMMON_WORDS.issuperset(typed[start : start + size])
-                and EXACT_ONLY_CHARS
-                < len(gram := "".join(typed[start : start + size]))
-                <= _MAX_NAMED_GRAM_CHARS
-            ]
-            for _distance, _score, owner in self._typo_candidates(grams).values():
-                if isinstance(owner, Topic):
-                    topics.setdefault(owner.id, owner)
-                else:
-                    notes.setdefault(owner.name, owner)
+            self._add_typos(tokens, topics, notes)
         return list(topics.values()), list(notes.values())
+
+    def named_with_typos(self, normalised: str) -> tuple[list[Topic], list[Note]]:
+        """Only what `named` adds with typos: the names within the typo allowance."""
+        topics: dict[str, Topic] = {}
+        notes: dict[str, Note] = {}
+        self._add_typos(normalised.split()[:_MAX_NAMED_TOKENS], topics, notes)
+        return list(topics.values()), list(notes.values())
+
+    def _add_typos(
+        self, tokens: list[str], topics: dict[str, Topic], notes: dict[str, Note]
+    ) -> None:
+        """Add the names within the typo allowance of the question's one- and two-word runs."""
+        typed = tokens[: 2 * _MAX_TOKENS]
+        grams = [
+            gram
+            for size in (1, 2)
+            for start in range(len(typed) - size + 1)
+            if not _COMMON_WORDS.issuperset(typed[start : start + size])
+            and EXACT_ONLY_CHARS
+            < len(gram := "".join(typed[start : start + size]))
+            <= _MAX_NAMED_GRAM_CHARS
+        ]
+        for _distance, _score, owner in self._typo_candidates(grams).values():
+            if isinstance(owner, Topic):
+                topics.setdefault(owner.id, owner)
+            else:
+                notes.setdefault(owner.name, owner)
 
     def suggest(
         self, grams: Iterable[str], kinds: tuple[Kind, ...], focus: str | None = None
