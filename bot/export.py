@@ -139,6 +139,8 @@ def _md_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
     if topic.used_for:
         names = ", ".join(catalog.topics[c].title for c in topic.used_for)
         yield f"- **Used for:** {names}"
+    if topic.medicines:
+        yield f"- **Medicines:** {', '.join(topic.medicines)}"
     yield f"- **Aliases:** {', '.join(topic.aliases)}"
     yield ""
     for command, snippet in topic.snippets.items():
@@ -310,6 +312,8 @@ def _html_topic(catalog: Catalog, topic: Topic) -> Iterator[str]:
     meta = f"id <code>{topic.id}</code> · {topic.kind.value} · file <code>{esc(topic.file)}</code>"
     if topic.used_for:
         meta += " · used for " + ", ".join(esc(catalog.topics[c].title) for c in topic.used_for)
+    if topic.medicines:
+        meta += " · medicines: " + esc(", ".join(topic.medicines))
     yield f'<p class="meta">{meta}<br>aliases: {esc(", ".join(topic.aliases))}</p>'
     for command, snippet in topic.snippets.items():
         disclaimer = catalog.disclaimers[snippet.disclaimer].text

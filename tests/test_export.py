@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -157,3 +158,14 @@ def test_sections_show_their_example_questions_and_own_sources(content_copy: Pat
     checker = _Checker()
     checker.feed(page)
     assert checker.stack == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_the_medicines_a_topic_covers_are_in_the_export(catalog: Catalog, fmt: str) -> None:
+    document = export(catalog, fmt)
+    covering = [t for t in catalog.topics.values() if t.medicines]
+    assert covering
+    label = "**Medicines:** " if fmt == "markdown" else "medicines: "
+    for topic in covering:
+        listed = ", ".join(topic.medicines)
+        assert label + (listed if fmt == "markdown" else html.escape(listed)) in document
