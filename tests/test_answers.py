@@ -165,3 +165,15 @@ def test_unknown_command_lists_the_commands() -> None:
     with pytest.raises(UnknownCommandError) as caught:
         parse_command("/dose")
     assert "/treatment, /sideeffects, /resistance" in str(caught.value)
+
+
+def test_recent_answers_are_remembered_and_the_memory_is_bounded(catalog) -> None:
+    from bot.core.answers import RECENT_ANSWERS
+
+    service = AnswerService(catalog)
+    first = service.ask(Command.TREATMENT, "sps")
+    assert service.ask(Command.TREATMENT, "sps") is first  # answered from memory
+    assert service.ask(Command.TREATMENT, "sps", focus="mg") is not first  # focus is part of it
+    for number in range(RECENT_ANSWERS + 10):
+        service.ask(Command.TREATMENT, f"zzq {number}")
+    assert len(service._recent) <= RECENT_ANSWERS

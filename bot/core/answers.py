@@ -239,6 +239,8 @@ def _ref(topic: Topic) -> TopicRef:
     return TopicRef(topic.id, topic.title, topic.kind.value)
 
 
+RECENT_ANSWERS = 2048
+"""Answers remembered by (command, query as typed, focus); then the memory starts again."""
 READ_CHARS = 500
 """Characters of a question read for warning signs and combinations (topics: the first 100)."""
 
@@ -252,6 +254,7 @@ class AnswerService:
         self.signs = SignReader(catalog)
         self.interactions = InteractionReader(catalog)
         self._source_refs: dict[tuple[str, ...], tuple[SourceRef, ...]] = {}
+        self._recent: dict[tuple[Command, str, str | None], Answer] = {}
         conditions = catalog.condition_names()
         self.hint = (
             f"Try a condition ({conditions}) or a treatment name"
@@ -275,7 +278,28 @@ class AnswerService:
         verdict when the caller already has it (/ask chose the topic itself); the query is still
         read for warning signs, interactions and cautions. `question` is the query already read
         (`reading`), so what was worked out about it is not worked out twice.
+
+        Answers depend on nothing but the catalogue and these arguments, so the most recent
+        ones are remembered: a popular question (`sps`, `ivig`) is answered from memory.
         """
+        if match is not None or question is not None:
+            return self._ask(command, query, focus, match, question)
+        key = (command, query, focus)
+        answer = self._recent.get(key)
+        if answer is None:
+            if len(self._recent) >= RECENT_ANSWERS:
+                self._recent.clear()
+            answer = self._recent[key] = self._ask(command, query, focus, None, None)
+        return answer
+
+    def _ask(
+        self,
+        command: Command,
+        query: str,
+        focus: str | None,
+        match: Match | None,
+        question: Question | None,
+    ) -> Answer:
         read = question.normalised if question is not None else normalise(query, READ_CHARS)
         normalised = read[:MAX_QUERY_CHARS].rstrip()  # what normalise(query) gives, read once
         shown_query = printable(query)
