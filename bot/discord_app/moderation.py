@@ -68,7 +68,8 @@ kept only if you tick "you may contact me", and only until the report is closed.
 report is deleted {REPORT_CLOSED_DAYS} days later; one never closed, after {REPORT_OPEN_DAYS} days.
 - **Server settings:** what moderators set with `/settings`.
 - **In memory only:** to pace answers ({PACE_RATE} per {PACE_SECONDS:.0f} seconds), the bot \
-remembers when you last asked, for {PACE_SECONDS:.0f} seconds. Nothing about you is written to \
+remembers when you last asked, for {PACE_SECONDS:.0f} seconds. To answer quickly it also keeps \
+recent answers by the question's words, never with who asked. Nothing about you is written to \
 its logs.
 - **When the bot leaves a server,** that server's settings, reports and counts are deleted."""
 
