@@ -149,6 +149,7 @@ class Matcher:
                     aliases.append(_Alias(key, spaced, topic))
         self._aliases = tuple(aliases)
         self._gram_hits: dict[str, tuple[tuple[str, int, float, Topic | Note], ...]] = {}
+        self._windows: dict[int, tuple[list[str], list[Topic | Note]] | None] = {}
         """Typo matches per word run already looked up (words recur from question to question)."""
         self._notes = {
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
@@ -299,27 +300,38 @@ class Matcher:
                     found[key] = (distance, score, owner)
         return found
 
+    def _typo_window(self, size: int) -> tuple[list[str], list[Topic | Note]] | None:
+        """The names a gram of `size` characters may be a typo of (lengths size-k..size+k)."""
+        if size not in self._windows:
+            limit = allowed_typos(size)
+            choices: list[str] = []
+            owners: list[Topic | Note] = []
+            for length in range(size - limit, size + limit + 1):
+                names, found = self._by_length.get(length, ([], []))
+                choices.extend(names)
+                owners.extend(found)
+            self._windows[size] = (choices, owners) if choices else None
+        return self._windows[size]
+
     def _typo_hits(self, gram: str) -> tuple[tuple[str, int, float, Topic | Note], ...]:
         """The names within one gram's typo allowance (the same gram always gives the same)."""
         found: list[tuple[str, int, float, Topic | Note]] = []
         limit = allowed_typos(len(gram))
-        for length in range(len(gram) - limit, len(gram) + limit + 1):
-            if length not in self._by_length:
+        window = self._typo_window(len(gram))
+        if window is None:
+            return ()
+        choices, owners = window
+        # one search over every name whose length is within the allowance (not one per length)
+        hits = process.extract(gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        for alias, distance, index in hits:
+            length = len(alias)
+            if distance > allowed_typos(length):
                 continue
-            choices, owners = self._by_length[length]
-            hits = process.extract(
-                gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
-            )
-            for alias, distance, index in hits:
-                if distance > allowed_typos(length):
-                    continue
-                if length <= _SHORT_WORD and not _short_typo(gram, alias):
-                    continue
-                owner = owners[index]
-                key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
-                found.append(
-                    (key, distance, 100.0 * (1 - distance / max(len(gram), length)), owner)
-                )
+            if length <= _SHORT_WORD and not _short_typo(gram, alias):
+                continue
+            owner = owners[index]
+            key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
+            found.append((key, distance, 100.0 * (1 - distance / max(len(gram), length)), owner))
         return tuple(found)
 
     def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
