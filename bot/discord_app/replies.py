@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 
@@ -149,18 +149,30 @@ class RemoveButton(discord.ui.DynamicItem[ViewButton], template=r"remove"):
         await interaction.delete_original_response()
 
 
-class SuggestionButton(
-    discord.ui.DynamicItem[ViewButton],
-    template=rf"suggest:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
-):
-    """Answers with one suggested topic when pressed."""
+def _topic_template(prefix: str) -> str:
+    """The custom id pattern of a button about one topic: `prefix:command:topic`."""
+    return rf"{prefix}:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})"
+
+
+class _TopicButton(discord.ui.DynamicItem[ViewButton], template=r"(?!)"):
+    """A button about one topic and command, rebuilt from its custom id when pressed.
+
+    Subclasses give their own template (`_topic_template(prefix)`), prefix and look; this base
+    is never registered (its template matches nothing).
+    """
+
+    prefix: ClassVar[str] = ""
+    button_label: ClassVar[str] = ""
+    button_style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    button_emoji: ClassVar[str | None] = None
 
     def __init__(self, command: Command, topic_id: str, title: str = "") -> None:
         super().__init__(
             discord.ui.Button(
-                label=(title or topic_id)[:80],
-                style=discord.ButtonStyle.primary,
-                custom_id=f"suggest:{command.value}:{topic_id}",
+                label=(title or self.button_label or topic_id)[:80],
+                style=self.button_style,
+                emoji=self.button_emoji,
+                custom_id=f"{self.prefix}:{command.value}:{topic_id}",
             )
         )
         self.command = command
@@ -169,9 +181,16 @@ class SuggestionButton(
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
-    ) -> SuggestionButton:
+    ) -> Self:
         """Rebuild from a press (the template admits only real commands)."""
         return cls(Command(match["command"]), match["topic"])
+
+
+class SuggestionButton(_TopicButton, template=_topic_template("suggest")):
+    """Answers with one suggested topic when pressed (labelled with its title)."""
+
+    prefix = "suggest"
+    button_style = discord.ButtonStyle.primary
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the asker, within the interaction's lifetime and their answer pace."""
@@ -187,30 +206,12 @@ class SuggestionButton(
         client.record(interaction.guild_id, answer)
 
 
-class SourcesButton(
-    discord.ui.DynamicItem[ViewButton],
-    template=rf"sources:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
-):
+class SourcesButton(_TopicButton, template=_topic_template("sources")):
     """Lists every source of an answer privately (the answer itself shows the first few)."""
 
-    def __init__(self, command: Command, topic_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="All sources",
-                style=discord.ButtonStyle.secondary,
-                emoji="📚",
-                custom_id=f"sources:{command.value}:{topic_id}",
-            )
-        )
-        self.command = command
-        self.topic_id = topic_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
-    ) -> SourcesButton:
-        """Rebuild from a press (the template admits only real commands)."""
-        return cls(Command(match["command"]), match["topic"])
+    prefix = "sources"
+    button_label = "All sources"
+    button_emoji = "📚"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Anyone, within their answer pace."""
@@ -225,30 +226,13 @@ class SourcesButton(
         )
 
 
-class FullAnswerButton(
-    discord.ui.DynamicItem[ViewButton],
-    template=rf"full:(?P<command>{_COMMANDS}):(?P<topic>{_TOPIC_ID})",
-):
+class FullAnswerButton(_TopicButton, template=_topic_template("full")):
     """Under an /ask reply that led with one part: the whole snippet, privately."""
 
-    def __init__(self, command: Command, topic_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Full answer",
-                style=discord.ButtonStyle.primary,
-                emoji="📄",
-                custom_id=f"full:{command.value}:{topic_id}",
-            )
-        )
-        self.command = command
-        self.topic_id = topic_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: AnyItem, match: re.Match[str]
-    ) -> FullAnswerButton:
-        """Rebuild from a press (the template admits only real commands)."""
-        return cls(Command(match["command"]), match["topic"])
+    prefix = "full"
+    button_label = "Full answer"
+    button_style = discord.ButtonStyle.primary
+    button_emoji = "📄"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the asker, within the interaction's lifetime and their answer pace."""
