@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli import main
+from bot.content_dir import BUNDLED_CONTENT
+
+if TYPE_CHECKING:
+    from tests.discord_standin import DiscordStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 EPHEMERAL = 64
@@ -70,3 +76,51 @@ async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> N
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
+
+
+def bot_environment(standin: DiscordStandIn, data: Path, **settings: str) -> dict[str, str]:
+    """A clean environment for `python -m bot run` against `standin`, data in `data`.
+
+    The developer's DISCORD_*, SHARD_*, BOT_* and DATABASE_* settings are left out; `settings`
+    (e.g. SHARD_IDS="1", DATABASE_URL=...) come on top of the stand-in's.
+    """
+    prefixes = ("DISCORD_", "SHARD_", "BOT_", "DATABASE_")
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(prefixes)},
+        "DISCORD_TOKEN": "stand-in-token",
+        "DISCORD_API_BASE": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "BOT_CONTENT_DIR": str(BUNDLED_CONTENT),
+        "BOT_DATA_DIR": str(data),
+        "PYTHONPATH": str(ROOT),
+        **settings,
+    }
+
+
+async def start_bot(
+    standin: DiscordStandIn, data: Path, **settings: str
+) -> asyncio.subprocess.Process:
+    """Start a real `python -m bot run` process against the stand-in (see bot_environment)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=data.parent,
+        env=bot_environment(standin, data, **settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def stop_bot(process: asyncio.subprocess.Process, timeout: float = 20.0) -> str:
+    """SIGTERM the process (killing it if it does not stop) and return what it logged."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return stderr.decode()

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +23,7 @@ from bot.discord_app.client import StartupError, SupportBot, build_bot, sync_com
 from bot.discord_app.main import keep_discord_logs_quiet
 from bot.settings import Settings
 from tests.discord_standin import DiscordStandIn, running_bot, serving_standin
-from tests.helpers import EPHEMERAL, buttons, eventually
+from tests.helpers import EPHEMERAL, buttons, eventually, start_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_COMMANDS = {"treatment": "topic", "sideeffects": "treatment", "resistance": "condition"}
@@ -352,24 +349,8 @@ async def test_sighup_reloads_and_sigterm_closes_the_running_bot(
 ) -> None:
     content = tmp_path / "content"
     shutil.copytree(BUNDLED_CONTENT, content)
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_", "BOT_"))},
-        "DISCORD_TOKEN": "stand-in-token",
-        "DISCORD_API_BASE": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-        "BOT_CONTENT_DIR": str(content),
-        "BOT_DATA_DIR": str(tmp_path / "data"),
-        "LOG_LEVEL": "INFO",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env={**environment, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    process = await start_bot(
+        standin, tmp_path / "data", BOT_CONTENT_DIR=str(content), LOG_LEVEL="INFO"
     )
     try:
         await standin.wait_until_ready(timeout=20)

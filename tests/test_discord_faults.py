@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -28,7 +24,7 @@ from bot.health import check_health, heartbeat_path, read_heartbeat
 from bot.settings import Settings
 from bot.storage.base import StorageError
 from tests.discord_standin import DiscordStandIn, running_bot
-from tests.helpers import EPHEMERAL, buttons, eventually, run_cli
+from tests.helpers import EPHEMERAL, buttons, eventually, run_cli, start_bot, stop_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -296,49 +292,11 @@ async def test_report_answers_in_time_while_the_channel_is_rate_limited(
 # -- storage that is broken or shared: real processes -------------------------------------------
 
 
-def _environment(standin: DiscordStandIn, data: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_", "BOT_"))}
-    return {
-        **keep,
-        "DISCORD_TOKEN": "stand-in-token",
-        "DISCORD_API_BASE": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-        "BOT_CONTENT_DIR": str(BUNDLED_CONTENT),
-        "BOT_DATA_DIR": str(data),
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-async def _start(standin: DiscordStandIn, data: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=data.parent,
-        env=_environment(standin, data),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-async def _stop(process: asyncio.subprocess.Process) -> str:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return stderr.decode()
-
-
 async def test_a_corrupt_database_still_starts_answers_and_says_so(standin, tmp_path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "bot.sqlite3").write_bytes(b"this is not a database" * 100)
-    process = await _start(standin, data)
+    process = await start_bot(standin, data)
     try:
         await standin.wait_until_ready(timeout=20)
         body = await command(standin, "treatment", {"topic": "mg"})
@@ -352,24 +310,24 @@ async def test_a_corrupt_database_still_starts_answers_and_says_so(standin, tmp_
         assert health.returncode == 0, health.stdout
         assert "storage unavailable" in health.stdout and "backup" in health.stdout
     finally:
-        log = await _stop(process)
+        log = await stop_bot(process)
     assert process.returncode == 0, log
     assert "storage unavailable" in log and "Traceback" not in log
 
 
 async def test_a_second_bot_on_the_same_data_folder_is_refused(standin, tmp_path) -> None:
     data = tmp_path / "data"
-    first = await _start(standin, data)
+    first = await start_bot(standin, data)
     try:
         await standin.wait_until_ready(timeout=20)
-        second = await _start(standin, data)
+        second = await start_bot(standin, data)
         _, stderr = await asyncio.wait_for(second.communicate(), timeout=30)
         message = stderr.decode()
         assert second.returncode == 2, message
         assert "Another copy of the bot" in message and "Traceback" not in message
         assert first.returncode is None  # the first copy keeps running
     finally:
-        await _stop(first)
+        await stop_bot(first)
 
 
 def test_the_pace_forgets_a_member_once_the_window_has_passed() -> None:

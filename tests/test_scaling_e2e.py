@@ -8,62 +8,15 @@ reloads both, and a database restart in the middle of traffic costs no answer.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.content_dir import BUNDLED_CONTENT
 from tests.discord_standin import DiscordStandIn
+from tests.helpers import start_bot, stop_bot
 from tests.postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-async def _start(
-    standin: DiscordStandIn, shard: int, database_url: str, content: Path, data: Path
-) -> asyncio.subprocess.Process:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "SHARD_", "BOT_", "DATABASE_"))
-    }
-    environment = {
-        **keep,
-        "DISCORD_TOKEN": "stand-in-token",
-        "DISCORD_API_BASE": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-        "BOT_CONTENT_DIR": str(content),
-        "BOT_DATA_DIR": str(data),
-        "DATABASE_URL": database_url,
-        "SHARD_COUNT": "2",
-        "SHARD_IDS": str(shard),
-        "PYTHONPATH": str(ROOT),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=data.parent,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-async def _stop(process: asyncio.subprocess.Process) -> str:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return stderr.decode()
 
 
 async def _answer(standin: DiscordStandIn, guild: str, topic: str, shard: int) -> dict:
@@ -81,7 +34,14 @@ async def test_two_processes_share_settings_reloads_and_survive_a_database_resta
     first = standin.add_guild(shard=0, shard_count=2)
     second = standin.add_guild(shard=1, shard_count=2)
     processes = [
-        await _start(standin, shard, postgres_url, content, tmp_path / f"data{shard}")
+        await start_bot(
+            standin,
+            tmp_path / f"data{shard}",
+            BOT_CONTENT_DIR=str(content),
+            DATABASE_URL=postgres_url,
+            SHARD_COUNT="2",
+            SHARD_IDS=str(shard),
+        )
         for shard in (0, 1)
     ]
     logs: list[str] = []
@@ -148,7 +108,7 @@ async def test_two_processes_share_settings_reloads_and_survive_a_database_resta
         assert standin.late_callbacks == 0
     finally:
         for process in processes:
-            logs.append(await _stop(process))
+            logs.append(await stop_bot(process))
     for process, log in zip(processes, logs, strict=True):
         assert process.returncode == 0, log
         assert "Traceback" not in log and "stand-in-token" not in log
