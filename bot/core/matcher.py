@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Note, Topic
-from bot.core.normalize import compact, normalise
+from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise
 
 EXACT_ONLY_CHARS = 3
 """Queries (and aliases) this short only match exactly: `ms` is not `mg`, `als` is not `ae`."""
@@ -51,10 +51,14 @@ _COMMON_TEXT = """
     weeks well went were weve what whats when where whether which while whole will with
     without wonder wondering wont work working works worse worst would wouldnt year years
     yesterday your youre yours
+    a am an and any are as at be but by can did do for get got had has he her him his how i if
+    in is it its me my no not of off on or our out she so the to too two u up us was we who why
+    yes yet you
 """
 _COMMON_WORDS = frozenset(_COMMON_TEXT.split())
-"""Everyday words `named` never typo-matches: a sentence's `still` or `thing` is no typo of a
-medicine's name, and skipping them keeps a long question's typo pass short."""
+"""Everyday words never typo-matched: a sentence's `still` or `thing` is no typo of a
+medicine's name. A run of words with one that no name contains (`droop what`) is skipped too,
+which keeps a long question's typo pass short."""
 
 
 def is_common(word: str) -> bool:
@@ -82,6 +86,10 @@ def _short_typo(typed: str, alias: str) -> bool:
     return abs(len(typed) - len(alias)) == 1  # one letter added or dropped
 
 
+_ONE_TYPO_CHARS = 7
+"""Longest word run allowed one typo (and no more); see `allowed_typos`."""
+
+
 def allowed_typos(length: int) -> int:
     """Edits (insert, delete, substitute, swap) a word of `length` characters may carry.
 
@@ -89,7 +97,7 @@ def allowed_typos(length: int) -> int:
     """
     if length <= EXACT_ONLY_CHARS:
         return 0
-    if length <= 7:
+    if length <= _ONE_TYPO_CHARS:
         return 1
     if length <= 12:
         return 2
@@ -155,6 +163,24 @@ class Matcher:
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
+        self._everyday_fits: dict[str, frozenset[int]] = {}
+        """Per everyday word found in names: the lengths of a word run holding it that may be
+        a misspelling of such a name (`and` only in runs about as long as `physical and
+        occupational therapy`)."""
+        named_lengths = [(a.spaced, len(a.compact)) for a in aliases] + [
+            (spaced, len(compact(spaced)))
+            for note in catalog.notes
+            for spaced in map(normalise, note.aliases)
+        ]
+        fits: dict[str, set[int]] = {}
+        for spaced, length in named_lengths:
+            for word in _COMMON_WORDS.intersection(spaced.split()):
+                fits.setdefault(word, set()).update(
+                    run
+                    for run in range(length - 3, length + 4)
+                    if abs(run - length) <= allowed_typos(run)
+                )
+        self._everyday_fits = {word: frozenset(lengths) for word, lengths in fits.items()}
         self._name_prefixes = frozenset(
             key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
         )
@@ -169,11 +195,28 @@ class Matcher:
             bucket = self._by_length.setdefault(len(key), ([], []))
             bucket[0].append(key)
             bucket[1].append(owner)
+        # names a short gram (one typo allowed) can reach: each under itself and every string
+        # one letter shorter
+        short = [(key, owner) for key, owner in named if len(key) <= _ONE_TYPO_CHARS + 1]
+        self._short_names = [key for key, _ in short]
+        self._short_owners: list[Topic | Note] = [owner for _, owner in short]
+        self._deletions: dict[str, list[int]] = {}
+        for index, key in enumerate(self._short_names):
+            for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
+                self._deletions.setdefault(variant, []).append(index)
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
+        self._initials: dict[tuple[Kind, ...], list[frozenset[str]]] = {}
+        """Per name: its second letter and the first letter of each of its words."""
+        self._look_alike_names: dict[
+            tuple[tuple[Kind, ...], str], tuple[list[str], list[Topic]]
+        ] = {}
         self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
             chosen = [a for a in fuzzy if a.topic.kind in kinds]
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
+            self._initials[kinds] = [
+                frozenset((a.compact[1], *(word[0] for word in a.spaced.split()))) for a in chosen
+            ]
             ordered = sorted(chosen, key=lambda a: a.compact)
             self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
         # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
@@ -225,10 +268,11 @@ class Matcher:
             return Match(exact, 100.0, How.EXACT)
 
         tokens = normalised.split()[:_MAX_TOKENS]
-        note = self._note(tokens) if notes else None
+        runs = self._name_runs(tokens)
+        note = self._note(runs) if notes else None
         if note is not None:
             return Match(None, 100.0, How.PHRASE, note=note)
-        phrase = self._phrase(tokens, kinds)
+        phrase = self._phrase(runs, kinds)
         if phrase is not None:
             return Match(phrase, 95.0, How.PHRASE)
 
@@ -243,50 +287,80 @@ class Matcher:
             return Match(found, score, How.TYPO)
         return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds, focus))
 
-    def _note(self, tokens: list[str]) -> Note | None:
-        """A name answered with a note (`lambert eaton`, `cipro`), anywhere in the query."""
-        for size in range(min(self._max_words, len(tokens)), 0, -1):
-            for start in range(len(tokens) - size + 1):
-                note = self._notes.get("".join(tokens[start : start + size]))
-                if note is not None:
-                    return note
-        return None
+    def _name_runs(self, tokens: list[str]) -> list[tuple[int, int, str]]:
+        """(start, words, compact key) of every word run that is a name of a topic or a note.
 
-    def _phrase(self, tokens: list[str], kinds: tuple[Kind, ...]) -> Topic | None:
+        A run is extended only while some name begins with it, so a long question costs a
+        lookup or two per word.
+        """
+        runs = []
+        for start in range(len(tokens)):
+            key = ""
+            for size in range(1, min(self._max_words, len(tokens) - start) + 1):
+                key += tokens[start + size - 1]
+                if key not in self._name_prefixes:
+                    break  # no name starts with these words: a longer run cannot be one
+                if key in self._exact or key in self._notes:
+                    runs.append((start, size, key))
+        return runs
+
+    def _note(self, runs: list[tuple[int, int, str]]) -> Note | None:
+        """A name answered with a note (`lambert eaton`, `cipro`): the longest, then earliest."""
+        found = [(-size, start, key) for start, size, key in runs if key in self._notes]
+        return self._notes[min(found)[2]] if found else None
+
+    def _phrase(self, runs: list[tuple[int, int, str]], kinds: tuple[Kind, ...]) -> Topic | None:
         """An alias that appears word for word inside a longer query (`side effects of ivig`)."""
         best: tuple[tuple[int, int, int, int], Topic] | None = None
-        for size in range(min(self._max_words, len(tokens)), 0, -1):
-            for start in range(len(tokens) - size + 1):
-                topic = self._exact.get("".join(tokens[start : start + size]))
-                if topic is None:
-                    continue
-                # allowed kind first, then longer phrases, then treatments (more specific), then
-                # the earliest; smaller tuples win.
-                rank = (
-                    topic.kind not in kinds,
-                    -size,
-                    topic.kind is not Kind.TREATMENT,
-                    start,
-                )
-                if best is None or rank < best[0]:
-                    best = (rank, topic)
+        for start, size, key in runs:
+            topic = self._exact.get(key)
+            if topic is None:
+                continue
+            # allowed kind first, then longer phrases, then treatments (more specific), then
+            # the earliest; smaller tuples win.
+            rank = (topic.kind not in kinds, -size, topic.kind is not Kind.TREATMENT, start)
+            if best is None or rank < best[0]:
+                best = (rank, topic)
         return best[1] if best else None
 
     def _grams(self, tokens: list[str], whole: str) -> list[str]:
         """Compact word runs of a query worth typo-matching, the whole query first."""
         grams = [whole] if len(tokens) <= self._max_words else []
-        for size in range(1, min(self._max_words, len(tokens)) + 1):
+        return grams + [gram for gram in self._typo_runs(tokens, self._max_words) if gram != whole]
+
+    def _typo_runs(
+        self, tokens: list[str], max_words: int, max_chars: int = MAX_QUERY_CHARS
+    ) -> list[str]:
+        """Compact word runs worth a typo search, shorter runs first, each once.
+
+        Not worth it: a run of everyday words only (`still`, `thing`), a run shorter than a
+        name open to typos, and a run holding an everyday word that no name of about the
+        run's length holds (`droop what`, `eyelid and`).
+        """
+        everyday = [word in _COMMON_WORDS for word in tokens]
+        seen: set[str] = set()
+        grams: list[str] = []
+        for size in range(1, min(max_words, len(tokens)) + 1):
             for start in range(len(tokens) - size + 1):
-                run = tokens[start : start + size]
-                if _COMMON_WORDS.issuperset(run):
-                    continue  # everyday words are no misspelled medicine
-                gram = "".join(run)
-                if len(gram) > EXACT_ONLY_CHARS and gram not in grams:
-                    grams.append(gram)
+                end = start + size
+                if all(everyday[start:end]):
+                    continue
+                gram = "".join(tokens[start:end])
+                length = len(gram)
+                if length <= EXACT_ONLY_CHARS or length > max_chars or gram in seen:
+                    continue
+                if size > 1 and any(
+                    everyday[i] and length not in self._everyday_fits.get(tokens[i], ())
+                    for i in range(start, end)
+                ):
+                    continue
+                seen.add(gram)
+                grams.append(gram)
         return grams
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
-        """Every topic or note within the typo allowance of some gram, with its best distance."""
+        """Every topic or note within the typo allowance of some gram: its best distance, and
+        the best score at that distance (the same whatever order names are found in)."""
         found: dict[str, tuple[int, float, Topic | Note]] = {}
         for gram in grams:
             hits = self._gram_hits.get(gram)
@@ -296,7 +370,7 @@ class Matcher:
                 hits = self._gram_hits[gram] = self._typo_hits(gram)
             for key, distance, score, owner in hits:
                 previous = found.get(key)
-                if previous is None or distance < previous[0]:
+                if previous is None or (distance, -score) < (previous[0], -previous[1]):
                     found[key] = (distance, score, owner)
         return found
 
@@ -313,16 +387,46 @@ class Matcher:
             self._windows[size] = (choices, owners) if choices else None
         return self._windows[size]
 
+    def _one_typo_hits(self, gram: str) -> list[tuple[str, int, int]]:
+        """(name, distance, index) of the names one typo away from a short gram, by lookup.
+
+        A name within one typo (OSA) of the gram shares with it the gram itself, the name
+        itself, or a string one letter shorter than both; every name that short is indexed
+        under itself and each of its one-letter deletions, so no name is compared in vain.
+        """
+        keys = {gram, *(gram[:i] + gram[i + 1 :] for i in range(len(gram)))}
+        candidates = {index for key in keys for index in self._deletions.get(key, ())}
+        hits = []
+        for index in candidates:
+            name = self._short_names[index]
+            distance = OSA.distance(gram, name, score_cutoff=1)
+            if distance <= 1:
+                hits.append((name, distance, index))
+        return hits
+
     def _typo_hits(self, gram: str) -> tuple[tuple[str, int, float, Topic | Note], ...]:
         """The names within one gram's typo allowance (the same gram always gives the same)."""
         found: list[tuple[str, int, float, Topic | Note]] = []
         limit = allowed_typos(len(gram))
-        window = self._typo_window(len(gram))
-        if window is None:
-            return ()
-        choices, owners = window
-        # one search over every name whose length is within the allowance (not one per length)
-        hits = process.extract(gram, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if limit == 1:
+            hits: Iterable[tuple[str, int, int]] = self._one_typo_hits(gram)
+            owners = self._short_owners
+        else:
+            window = self._typo_window(len(gram))
+            if window is None:
+                return ()
+            choices, owners = window
+            # one search over every name whose length is within the allowance: first by
+            # insertions and deletions only (much quicker; a substitution or a swap counts
+            # two), then the few names left by the typo distance itself
+            near = process.extract(
+                gram, choices, scorer=Indel.distance, score_cutoff=2 * limit, limit=None
+            )
+            hits = [
+                (alias, distance, index)
+                for alias, _indels, index in near
+                if (distance := OSA.distance(gram, alias, score_cutoff=limit)) <= limit
+            ]
         for alias, distance, index in hits:
             length = len(alias)
             if distance > allowed_typos(length):
@@ -360,19 +464,13 @@ class Matcher:
         tokens = normalised.split()[:_MAX_NAMED_TOKENS]
         topics: dict[str, Topic] = {}
         notes: dict[str, Note] = {}
-        for start in range(len(tokens)):
-            found: list[tuple[Topic | None, Note | None]] = []
-            key = ""
-            for size in range(1, min(self._max_words, len(tokens) - start) + 1):
-                key += tokens[start + size - 1]
-                if key not in self._name_prefixes:
-                    break  # no name starts with these words: a longer run cannot be one
-                found.append((self._exact.get(key), self._notes.get(key)))
-            for topic, note in reversed(found):  # the longest name at a position first
-                if topic is not None:
-                    topics.setdefault(topic.id, topic)
-                if note is not None:
-                    notes.setdefault(note.name, note)
+        # the longest name at a position first
+        for _start, _size, key in sorted(self._name_runs(tokens), key=lambda r: (r[0], -r[1])):
+            topic, note = self._exact.get(key), self._notes.get(key)
+            if topic is not None:
+                topics.setdefault(topic.id, topic)
+            if note is not None:
+                notes.setdefault(note.name, note)
         if typos:
             self._add_typos(tokens, topics, notes)
         return list(topics.values()), list(notes.values())
@@ -388,16 +486,7 @@ class Matcher:
         self, tokens: list[str], topics: dict[str, Topic], notes: dict[str, Note]
     ) -> None:
         """Add the names within the typo allowance of the question's one- and two-word runs."""
-        typed = tokens[: 2 * _MAX_TOKENS]
-        grams = [
-            gram
-            for size in (1, 2)
-            for start in range(len(typed) - size + 1)
-            if not _COMMON_WORDS.issuperset(typed[start : start + size])
-            and EXACT_ONLY_CHARS
-            < len(gram := "".join(typed[start : start + size]))
-            <= _MAX_NAMED_GRAM_CHARS
-        ]
+        grams = self._typo_runs(tokens[: 2 * _MAX_TOKENS], 2, _MAX_NAMED_GRAM_CHARS)
         for _distance, _score, owner in self._typo_candidates(grams).values():
             if isinstance(owner, Topic):
                 topics.setdefault(owner.id, owner)
@@ -411,11 +500,11 @@ class Matcher:
 
         Topics of the focus condition come before the others.
         """
-        choices, owners = self._fuzzy[kinds]
         best: dict[str, tuple[float, Topic]] = {}
         for gram in grams:
             if len(gram) <= EXACT_ONLY_CHARS:
                 continue
+            choices, owners = self._look_alikes(kinds, gram[:2])
             hits = process.extract(
                 gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=10
             )
@@ -428,6 +517,30 @@ class Matcher:
             best.values(), key=lambda hit: (not in_focus(hit[1], focus), -hit[0], hit[1].title)
         )
         return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
+
+    def _look_alikes(self, kinds: tuple[Kind, ...], start: str) -> tuple[list[str], list[Topic]]:
+        """The names a word run beginning with `start` (two letters) may be offered for.
+
+        A name qualifies when its second letter, or the first letter of one of its words, is
+        one of `start`'s: a slip in the first letter (`dotox`, `irtux`, `giiv`) or a later word
+        (`pump` for `itb pump`) still finds it; `migraine` no longer suggests `tiagabine`. Kept
+        per pair of letters: at most a few hundred pairs ever occur.
+        """
+        key = (kinds, start)
+        found = self._look_alike_names.get(key)
+        if found is None:
+            names, owners = self._fuzzy[kinds]
+            letters = set(start)
+            chosen = [
+                index
+                for index, initials in enumerate(self._initials[kinds])
+                if not letters.isdisjoint(initials)
+            ]
+            found = self._look_alike_names[key] = (
+                [names[index] for index in chosen],
+                [owners[index] for index in chosen],
+            )
+        return found
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""
