@@ -51,6 +51,11 @@ _COMMON_TEXT = """
     weeks well went were weve what whats when where whether which while whole will with
     without wonder wondering wont work working works worse worst would wouldnt year years
     yesterday your youre yours
+    actually apply arms benefits body book call cover doctor doctors dosage dose doses drug
+    drugs effect effects eyes fine goes group helpful infusion infusions injection injections
+    insurance legs meaning medication medications medicine medicines meds mood neck neurologist
+    nights normal option options pain pains recommend safe side sides stop stopped stuff support
+    symptom symptoms therapy treat treated treating treatment treatments usual worked
     a am an and any are as at be but by can did do for get got had has he her him his how i if
     in is it its me my no not of off on or our out she so the to too two u up us was we who why
     yes yet you
@@ -68,6 +73,9 @@ def is_common(word: str) -> bool:
 
 _GRAM_CACHE_SIZE = 20_000
 """Word runs whose typo matches are remembered (then the memory starts again)."""
+
+_LOOK_ALIKE_SETS = 1_024
+"""Sets of look-alike names kept (one per first three letters seen)."""
 
 _SHORT_WORD = 5
 """Aliases this short accept a swapped, doubled or dropped letter, not a different one."""
@@ -205,18 +213,22 @@ class Matcher:
             for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
                 self._deletions.setdefault(variant, []).append(index)
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
-        self._initials: dict[tuple[Kind, ...], list[frozenset[str]]] = {}
-        """Per name: its second letter and the first letter of each of its words."""
+        self._look_alike_index: dict[tuple[Kind, ...], dict[str, list[int]]] = {}
+        """Per kinds: names by their first letter, their second and third letters, and the
+        first letter of each later word (see `_look_alikes`)."""
         self._look_alike_names: dict[
-            tuple[tuple[Kind, ...], str], tuple[list[str], list[Topic]]
+            tuple[tuple[Kind, ...], str], tuple[list[int], list[str], list[Topic]]
         ] = {}
         self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
             chosen = [a for a in fuzzy if a.topic.kind in kinds]
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
-            self._initials[kinds] = [
-                frozenset((a.compact[1], *(word[0] for word in a.spaced.split()))) for a in chosen
-            ]
+            index: dict[str, list[int]] = {}
+            for number, a in enumerate(chosen):
+                later = {f"w{word[0]}" for word in a.spaced.split()[1:]}
+                for key in {f"1{a.compact[0]}", f"2{a.compact[1:3]}", *later}:
+                    index.setdefault(key, []).append(number)
+            self._look_alike_index[kinds] = index
             ordered = sorted(chosen, key=lambda a: a.compact)
             self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
         # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
@@ -337,30 +349,34 @@ class Matcher:
         name open to typos, and a run holding an everyday word that no name of about the
         run's length holds (`droop what`, `eyelid and`).
         """
-        everyday = [word in _COMMON_WORDS for word in tokens]
-        seen: set[str] = set()
-        grams: list[str] = []
-        for size in range(1, min(max_words, len(tokens)) + 1):
-            for start in range(len(tokens) - size + 1):
-                end = start + size
-                if all(everyday[start:end]):
+        fits = self._everyday_fits
+        runs: list[tuple[int, int, str]] = []
+        for start in range(len(tokens)):
+            gram = ""
+            held: list[frozenset[int]] = []  # where each everyday word of the run may stand
+            for end in range(start, min(len(tokens), start + max_words)):
+                word = tokens[end]
+                gram += word
+                if len(gram) > max_chars:
+                    break
+                if word in _COMMON_WORDS:
+                    if word not in fits:
+                        break  # in no name at all: no longer run through it is one
+                    held.append(fits[word])
+                if len(held) == end - start + 1 or len(gram) <= EXACT_ONLY_CHARS:
+                    continue  # everyday words only, or too short for a typo
+                if end > start and any(len(gram) not in lengths for lengths in held):
                     continue
-                gram = "".join(tokens[start:end])
-                length = len(gram)
-                if length <= EXACT_ONLY_CHARS or length > max_chars or gram in seen:
-                    continue
-                if size > 1 and any(
-                    everyday[i] and length not in self._everyday_fits.get(tokens[i], ())
-                    for i in range(start, end)
-                ):
-                    continue
-                seen.add(gram)
-                grams.append(gram)
-        return grams
+                runs.append((end - start, start, gram))
+        runs.sort()
+        return list(dict.fromkeys(gram for _size, _start, gram in runs))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
-        """Every topic or note within the typo allowance of some gram: its best distance, and
-        the best score at that distance (the same whatever order names are found in)."""
+        """Every topic or note within the typo allowance of some gram, at its best distance.
+
+        Of equally distant names, the best score is kept (the same whatever order names are
+        found in).
+        """
         found: dict[str, tuple[int, float, Topic | Note]] = {}
         for gram in grams:
             hits = self._gram_hits.get(gram)
@@ -504,9 +520,9 @@ class Matcher:
         for gram in grams:
             if len(gram) <= EXACT_ONLY_CHARS:
                 continue
-            choices, owners = self._look_alikes(kinds, gram[:2])
+            choices, owners = self._look_alikes(kinds, gram)
             hits = process.extract(
-                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=10
+                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
             )
             scored = [(score, owners[index]) for _alias, score, index in hits]
             scored += [(_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)]
@@ -518,29 +534,37 @@ class Matcher:
         )
         return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
 
-    def _look_alikes(self, kinds: tuple[Kind, ...], start: str) -> tuple[list[str], list[Topic]]:
-        """The names a word run beginning with `start` (two letters) may be offered for.
+    def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> tuple[list[str], list[Topic]]:
+        """The names a word run may be offered as "did you mean", shortest first.
 
-        A name qualifies when its second letter, or the first letter of one of its words, is
-        one of `start`'s: a slip in the first letter (`dotox`, `irtux`, `giiv`) or a later word
-        (`pump` for `itb pump`) still finds it; `migraine` no longer suggests `tiagabine`. Kept
-        per pair of letters: at most a few hundred pairs ever occur.
+        A name qualifies when it starts with one of the run's first two letters (`irtux` for
+        `ritux`, `giiv` for `ivig`), when its second and third letters are the run's first or
+        second pair (`otox` and `dotox` for `botox`), or when a later word of it starts like
+        the run (`pump` for `itb pump`); `migraine` no longer suggests `tiagabine`. Only names
+        whose length allows the suggestion score are returned. Kept per first three letters.
         """
-        key = (kinds, start)
+        key = (kinds, gram[:3])
         found = self._look_alike_names.get(key)
         if found is None:
+            index = self._look_alike_index[kinds]
+            keys = {f"1{gram[0]}", f"1{gram[1]}", f"2{gram[1:3]}", f"2{gram[:2]}", f"w{gram[0]}"}
             names, owners = self._fuzzy[kinds]
-            letters = set(start)
-            chosen = [
-                index
-                for index, initials in enumerate(self._initials[kinds])
-                if not letters.isdisjoint(initials)
-            ]
-            found = self._look_alike_names[key] = (
-                [names[index] for index in chosen],
-                [owners[index] for index in chosen],
+            chosen = sorted(
+                {number for k in keys for number in index.get(k, ())},
+                key=lambda number: len(names[number]),
             )
-        return found
+            if len(self._look_alike_names) >= _LOOK_ALIKE_SETS:
+                self._look_alike_names.clear()
+            found = self._look_alike_names[key] = (
+                [len(names[number]) for number in chosen],
+                [names[number] for number in chosen],
+                [owners[number] for number in chosen],
+            )
+        lengths, choices, topics = found
+        # fuzz.ratio is at most 200 * shorter / (sum of lengths): lengths out of reach are skipped
+        low = bisect.bisect_left(lengths, len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE))
+        high = bisect.bisect_right(lengths, len(gram) * (200 - SUGGEST_SCORE) / SUGGEST_SCORE)
+        return choices[low:high], topics[low:high]
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""
