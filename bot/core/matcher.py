@@ -140,6 +140,11 @@ class _Alias:
     topic: Topic
 
 
+def _deletions(word: str) -> list[str]:
+    """`word` with one letter left out, for each of its letters."""
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
 def _kinds(command: Command) -> tuple[Kind, ...]:
     return KINDS_FOR_COMMAND[command]
 
@@ -209,9 +214,9 @@ class Matcher:
         self._short_names = [key for key, _ in short]
         self._short_owners: list[Topic | Note] = [owner for _, owner in short]
         self._deletions: dict[str, list[int]] = {}
-        for index, key in enumerate(self._short_names):
-            for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
-                self._deletions.setdefault(variant, []).append(index)
+        for number, key in enumerate(self._short_names):
+            for variant in {key, *_deletions(key)}:
+                self._deletions.setdefault(variant, []).append(number)
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         self._look_alike_index: dict[tuple[Kind, ...], dict[str, list[int]]] = {}
         """Per kinds: names by their first letter, their second and third letters, and the
@@ -223,12 +228,12 @@ class Matcher:
         for kinds in set(KINDS_FOR_COMMAND.values()):
             chosen = [a for a in fuzzy if a.topic.kind in kinds]
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
-            index: dict[str, list[int]] = {}
+            by_key: dict[str, list[int]] = {}
             for number, a in enumerate(chosen):
                 later = {f"w{word[0]}" for word in a.spaced.split()[1:]}
                 for key in {f"1{a.compact[0]}", f"2{a.compact[1:3]}", *later}:
-                    index.setdefault(key, []).append(number)
-            self._look_alike_index[kinds] = index
+                    by_key.setdefault(key, []).append(number)
+            self._look_alike_index[kinds] = by_key
             ordered = sorted(chosen, key=lambda a: a.compact)
             self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
         # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
@@ -410,7 +415,7 @@ class Matcher:
         itself, or a string one letter shorter than both; every name that short is indexed
         under itself and each of its one-letter deletions, so no name is compared in vain.
         """
-        keys = {gram, *(gram[:i] + gram[i + 1 :] for i in range(len(gram)))}
+        keys = {gram, *_deletions(gram)}
         candidates = {index for key in keys for index in self._deletions.get(key, ())}
         hits = []
         for index in candidates:
