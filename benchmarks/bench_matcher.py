@@ -136,7 +136,7 @@ def main() -> None:
         lambda q: matcher.match(Command.TREATMENT, q),
         mix,
         args.rounds,
-        before=matcher._gram_hits.clear,
+        before=matcher.forget,
     )
     theirs = time_per_query(
         lambda q: difflib.get_close_matches(normalise(q), aliases, n=3, cutoff=0.6),

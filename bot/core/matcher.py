@@ -170,8 +170,11 @@ class Matcher:
                     aliases.append(_Alias(key, spaced, topic))
         self._aliases = tuple(aliases)
         self._gram_hits: dict[str, tuple[tuple[str, int, float, Topic | Note], ...]] = {}
-        self._windows: dict[int, tuple[list[str], list[Topic | Note]] | None] = {}
         """Typo matches per word run already looked up (words recur from question to question)."""
+        self._suggest_hits: dict[tuple[tuple[Kind, ...], str], tuple[tuple[float, Topic], ...]]
+        self._suggest_hits = {}
+        """Look-alike names per word run already looked up, the same way."""
+        self._windows: dict[int, tuple[list[str], list[Topic | Note]] | None] = {}
         self._notes = {
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
@@ -194,6 +197,14 @@ class Matcher:
                     if abs(run - length) <= allowed_typos(run)
                 )
         self._everyday_fits = {word: frozenset(lengths) for word, lengths in fits.items()}
+        self._name_words = frozenset(word for spaced, _ in named_lengths for word in spaced.split())
+        self._name_word_keys = frozenset(
+            key
+            for word in self._name_words
+            if len(word) > EXACT_ONLY_CHARS
+            for key in (word, *_deletions(word))
+        )
+        """Words of names and their one-letter deletions: a word sharing one is near a name's."""
         self._name_prefixes = frozenset(
             key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
         )
@@ -310,15 +321,22 @@ class Matcher:
         A run is extended only while some name begins with it, so a long question costs a
         lookup or two per word.
         """
+        prefixes, exact, notes = self._name_prefixes, self._exact, self._notes
         runs = []
-        for start in range(len(tokens)):
-            key = ""
-            for size in range(1, min(self._max_words, len(tokens) - start) + 1):
-                key += tokens[start + size - 1]
-                if key not in self._name_prefixes:
+        for start, key in enumerate(tokens):
+            if key not in prefixes:
+                continue  # most words begin no name
+            last = min(len(tokens), start + self._max_words) - 1
+            end = start
+            while True:
+                if key in exact or key in notes:
+                    runs.append((start, end - start + 1, key))
+                if end == last:
+                    break
+                end += 1
+                key += tokens[end]
+                if key not in prefixes:
                     break  # no name starts with these words: a longer run cannot be one
-                if key in self._exact or key in self._notes:
-                    runs.append((start, size, key))
         return runs
 
     def _note(self, runs: list[tuple[int, int, str]]) -> Note | None:
@@ -354,27 +372,54 @@ class Matcher:
         name open to typos, and a run holding an everyday word that no name of about the
         run's length holds (`droop what`, `eyelid and`).
         """
-        fits = self._everyday_fits
+        common, fits = _COMMON_WORDS, self._everyday_fits
+        near: dict[int, bool] = {}  # per word of the question: near a word of some name
         runs: list[tuple[int, int, str]] = []
         for start in range(len(tokens)):
             gram = ""
+            plain = 0  # words of the run that are not everyday words
+            close = False  # some of them near a word of a name
             held: list[frozenset[int]] = []  # where each everyday word of the run may stand
             for end in range(start, min(len(tokens), start + max_words)):
                 word = tokens[end]
                 gram += word
                 if len(gram) > max_chars:
                     break
-                if word in _COMMON_WORDS:
-                    if word not in fits:
+                if word in common:
+                    lengths = fits.get(word)
+                    if lengths is None:
                         break  # in no name at all: no longer run through it is one
-                    held.append(fits[word])
-                if len(held) == end - start + 1 or len(gram) <= EXACT_ONLY_CHARS:
+                    held.append(lengths)
+                else:
+                    plain += 1
+                    if end not in near:
+                        near[end] = self._near_name_word(word)
+                    close = close or near[end]
+                if not plain or len(gram) <= EXACT_ONLY_CHARS:
                     continue  # everyday words only, or too short for a typo
-                if end > start and any(len(gram) not in lengths for lengths in held):
+                if end > start and not close:
+                    continue  # several words, none like a word of any name
+                if held and not all(len(gram) in lengths for lengths in held):
                     continue
                 runs.append((end - start, start, gram))
         runs.sort()
         return list(dict.fromkeys(gram for _size, _start, gram in runs))
+
+    def _near_name_word(self, word: str) -> bool:
+        """Whether `word` is like a word of some name: it, or one typo from one, or the start.
+
+        The start counts for a short word (`sc` of `sc gi`); one typo is `persn` for `person`.
+
+        A run of several words within the typo allowance of a name (three at most) has at
+        most one word two or more typos away from the name's words, so another word of it
+        is this near.
+        """
+        if word in self._name_words:
+            return True
+        if len(word) <= EXACT_ONLY_CHARS:  # a piece of a name split by a space (`sc gi`)?
+            return len(word) > 1 and word in self._name_prefixes
+        keys = self._name_word_keys
+        return word in keys or any(key in keys for key in _deletions(word))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
         """Every topic or note within the typo allowance of some gram, at its best distance.
@@ -525,19 +570,37 @@ class Matcher:
         for gram in grams:
             if len(gram) <= EXACT_ONLY_CHARS:
                 continue
-            choices, owners = self._look_alikes(kinds, gram)
-            hits = process.extract(
-                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
-            )
-            scored = [(score, owners[index]) for _alias, score, index in hits]
-            scored += [(_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)]
-            for score, topic in scored:
+            for score, topic in self._look_alike_hits(kinds, gram):
                 if score > best.get(topic.id, (0.0, topic))[0]:
                     best[topic.id] = (score, topic)
         ranked = sorted(
             best.values(), key=lambda hit: (not in_focus(hit[1], focus), -hit[0], hit[1].title)
         )
         return tuple(topic for _, topic in ranked[:MAX_SUGGESTIONS])
+
+    def _look_alike_hits(
+        self, kinds: tuple[Kind, ...], gram: str
+    ) -> tuple[tuple[float, Topic], ...]:
+        """(score, topic) of every name one word run looks like (remembered, as typo hits)."""
+        key = (kinds, gram)
+        hits = self._suggest_hits.get(key)
+        if hits is None:
+            if len(self._suggest_hits) >= _GRAM_CACHE_SIZE:
+                self._suggest_hits.clear()
+            choices, owners = self._look_alikes(kinds, gram)
+            found = process.extract(
+                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
+            )
+            hits = self._suggest_hits[key] = (
+                *((score, owners[index]) for _alias, score, index in found),
+                *((_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)),
+            )
+        return hits
+
+    def forget(self) -> None:
+        """Empty the memory of word runs already looked up (benchmarks time the cold path)."""
+        self._gram_hits.clear()
+        self._suggest_hits.clear()
 
     def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> tuple[list[str], list[Topic]]:
         """The names a word run may be offered as "did you mean", shortest first.
