@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Indel
 
 from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Note, Topic
 from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise
-
-EXACT_ONLY_CHARS = 3
-"""Queries (and aliases) this short only match exactly: `ms` is not `mg`, `als` is not `ae`."""
+from bot.core.typos import EXACT_ONLY_CHARS, TypoIndex, allowed_typos, deletions
 
 SUGGEST_SCORE = 70.0
 """Indel similarity (0-100) from which a topic is offered as "did you mean"."""
@@ -77,40 +74,6 @@ _GRAM_CACHE_SIZE = 20_000
 _LOOK_ALIKE_SETS = 1_024
 """Sets of look-alike names kept (one per first three letters seen)."""
 
-_SHORT_WORD = 5
-"""Aliases this short accept a swapped, doubled or dropped letter, not a different one."""
-
-
-def _short_typo(typed: str, alias: str) -> bool:
-    """A typo a short word plausibly has: `ivgi`, `ivvig`, `ivg` for `ivig`; not `nurse`/`norse`.
-
-    Changing one letter of a four- or five-letter word usually makes another real word, so a
-    substitution is not accepted; the first letter must also agree.
-    """
-    if typed[0] != alias[0]:
-        return False
-    if len(typed) == len(alias):
-        return typed != alias and sorted(typed) == sorted(alias)  # two letters swapped
-    return abs(len(typed) - len(alias)) == 1  # one letter added or dropped
-
-
-_ONE_TYPO_CHARS = 7
-"""Longest word run allowed one typo (and no more); see `allowed_typos`."""
-
-
-def allowed_typos(length: int) -> int:
-    """Edits (insert, delete, substitute, swap) a word of `length` characters may carry.
-
-    Four to seven characters: one typo; eight to twelve: two; longer: three.
-    """
-    if length <= EXACT_ONLY_CHARS:
-        return 0
-    if length <= _ONE_TYPO_CHARS:
-        return 1
-    if length <= 12:
-        return 2
-    return 3
-
 
 class How(StrEnum):
     """How a topic was found."""
@@ -138,11 +101,6 @@ class _Alias:
     compact: str
     spaced: str
     topic: Topic
-
-
-def _deletions(word: str) -> list[str]:
-    """`word` with one letter left out, for each of its letters."""
-    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
 def _kinds(command: Command) -> tuple[Kind, ...]:
@@ -174,7 +132,6 @@ class Matcher:
         self._suggest_hits: dict[tuple[tuple[Kind, ...], str], tuple[tuple[float, Topic], ...]]
         self._suggest_hits = {}
         """Look-alike names per word run already looked up, the same way."""
-        self._windows: dict[int, tuple[list[str], list[Topic | Note]] | None] = {}
         self._notes = {
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
@@ -202,32 +159,17 @@ class Matcher:
             key
             for word in self._name_words
             if len(word) > EXACT_ONLY_CHARS
-            for key in (word, *_deletions(word))
+            for key in (word, *deletions(word))
         )
         """Words of names and their one-letter deletions: a word sharing one is near a name's."""
         self._name_prefixes = frozenset(
             key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
         )
         """Every beginning of a name (compact), so a scan stops as soon as none can follow."""
-        # Typo matching only runs against aliases long enough to tolerate one, grouped by
-        # length: a gram of length L within k typos can only meet aliases of length L-k..L+k.
         fuzzy = [a for a in aliases if len(a.compact) > EXACT_ONLY_CHARS]
-        self._by_length: dict[int, tuple[list[str], list[Topic | Note]]] = {}
-        named: list[tuple[str, Topic | Note]] = [(a.compact, a.topic) for a in fuzzy]
-        named += [(key, note) for key, note in self._notes.items() if len(key) > EXACT_ONLY_CHARS]
-        for key, owner in named:
-            bucket = self._by_length.setdefault(len(key), ([], []))
-            bucket[0].append(key)
-            bucket[1].append(owner)
-        # names a short gram (one typo allowed) can reach: each under itself and every string
-        # one letter shorter
-        short = [(key, owner) for key, owner in named if len(key) <= _ONE_TYPO_CHARS + 1]
-        self._short_names = [key for key, _ in short]
-        self._short_owners: list[Topic | Note] = [owner for _, owner in short]
-        self._deletions: dict[str, list[int]] = {}
-        for number, key in enumerate(self._short_names):
-            for variant in {key, *_deletions(key)}:
-                self._deletions.setdefault(variant, []).append(number)
+        self._typos = TypoIndex[Topic | Note](
+            [*((a.compact, a.topic) for a in aliases), *self._notes.items()]
+        )
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         self._look_alike_index: dict[tuple[Kind, ...], dict[str, list[int]]] = {}
         """Per kinds: names by their first letter, their second and third letters, and the
@@ -419,7 +361,7 @@ class Matcher:
         if len(word) <= EXACT_ONLY_CHARS:  # a piece of a name split by a space (`sc gi`)?
             return len(word) > 1 and word in self._name_prefixes
         keys = self._name_word_keys
-        return word in keys or any(key in keys for key in _deletions(word))
+        return word in keys or any(key in keys for key in deletions(word))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
         """Every topic or note within the typo allowance of some gram, at its best distance.
@@ -440,68 +382,13 @@ class Matcher:
                     found[key] = (distance, score, owner)
         return found
 
-    def _typo_window(self, size: int) -> tuple[list[str], list[Topic | Note]] | None:
-        """The names a gram of `size` characters may be a typo of (lengths size-k..size+k)."""
-        if size not in self._windows:
-            limit = allowed_typos(size)
-            choices: list[str] = []
-            owners: list[Topic | Note] = []
-            for length in range(size - limit, size + limit + 1):
-                names, found = self._by_length.get(length, ([], []))
-                choices.extend(names)
-                owners.extend(found)
-            self._windows[size] = (choices, owners) if choices else None
-        return self._windows[size]
-
-    def _one_typo_hits(self, gram: str) -> list[tuple[str, int, int]]:
-        """(name, distance, index) of the names one typo away from a short gram, by lookup.
-
-        A name within one typo (OSA) of the gram shares with it the gram itself, the name
-        itself, or a string one letter shorter than both; every name that short is indexed
-        under itself and each of its one-letter deletions, so no name is compared in vain.
-        """
-        keys = {gram, *_deletions(gram)}
-        candidates = {index for key in keys for index in self._deletions.get(key, ())}
-        hits = []
-        for index in candidates:
-            name = self._short_names[index]
-            distance = OSA.distance(gram, name, score_cutoff=1)
-            if distance <= 1:
-                hits.append((name, distance, index))
-        return hits
-
     def _typo_hits(self, gram: str) -> tuple[tuple[str, int, float, Topic | Note], ...]:
-        """The names within one gram's typo allowance (the same gram always gives the same)."""
-        found: list[tuple[str, int, float, Topic | Note]] = []
-        limit = allowed_typos(len(gram))
-        if limit == 1:
-            hits: Iterable[tuple[str, int, int]] = self._one_typo_hits(gram)
-            owners = self._short_owners
-        else:
-            window = self._typo_window(len(gram))
-            if window is None:
-                return ()
-            choices, owners = window
-            # one search over every name whose length is within the allowance: first by
-            # insertions and deletions only (much quicker; a substitution or a swap counts
-            # two), then the few names left by the typo distance itself
-            near = process.extract(
-                gram, choices, scorer=Indel.distance, score_cutoff=2 * limit, limit=None
-            )
-            hits = [
-                (alias, distance, index)
-                for alias, _indels, index in near
-                if (distance := OSA.distance(gram, alias, score_cutoff=limit)) <= limit
-            ]
-        for alias, distance, index in hits:
-            length = len(alias)
-            if distance > allowed_typos(length):
-                continue
-            if length <= _SHORT_WORD and not _short_typo(gram, alias):
-                continue
-            owner = owners[index]
+        """(key, distance, score, owner) of the names within one gram's typo allowance."""
+        found = []
+        for name, distance, owner in self._typos.hits(gram):
             key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
-            found.append((key, distance, 100.0 * (1 - distance / max(len(gram), length)), owner))
+            score = 100.0 * (1 - distance / max(len(gram), len(name)))
+            found.append((key, distance, score, owner))
         return tuple(found)
 
     def _typo(self, grams: list[str], kinds: tuple[Kind, ...]) -> tuple[Topic | Note, float] | None:
