@@ -1,13 +1,23 @@
-"""Whatever a member types, the core answers or says no match: it never raises."""
+"""Whatever a member types, the core answers or says no match: it never raises.
+
+And the shortcuts taken for speed (an ASCII path, typo and phrase indexes) find exactly what
+the plain definitions find.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from bot.core.answers import AnswerService, Status
-from bot.core.catalog import Command
-from bot.core.normalize import MAX_QUERY_CHARS, normalise
+from bot.core.catalog import Catalog, Command
+from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise
+from bot.core.phrases import Alternative, PhraseIndex, word_fits
+from bot.core.typos import TypoIndex, allowed_typos, short_typo
 
 texts = st.one_of(
     st.text(max_size=300),
@@ -40,3 +50,98 @@ def test_normalise_is_idempotent_and_capped(text: str) -> None:
     assert normalise(once) == once
     assert len(once) <= MAX_QUERY_CHARS
     assert once == once.strip() and "  " not in once
+
+
+# -- the shortcuts taken for speed find exactly what the plain definitions find --------------
+
+ascii_texts = st.text(alphabet=st.characters(max_codepoint=127), max_size=120)
+
+
+@given(ascii_texts)
+def test_plain_ascii_text_is_normalised_as_any_other_text(text: str) -> None:
+    """ASCII takes a one-pass path; it must agree with NFKC, casefold and folding by category."""
+    folded = "".join(
+        ""
+        if ch in "'`" or unicodedata.category(ch)[0] == "C"
+        else " "
+        if unicodedata.category(ch)[0] in "PSZ"
+        else ch
+        for ch in unicodedata.normalize("NFKC", text).casefold()
+    )
+    expected = " ".join(folded.split())[:MAX_QUERY_CHARS].rstrip()
+    assert normalise(text) == expected
+
+
+def _misspelt(draw: st.DrawFn, words: list[str]) -> str:
+    """A word from `words` with up to three random slips (or a word of random letters)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    word = list(draw(st.sampled_from(words)))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, max(0, len(word) - 1)))
+        slip = draw(st.sampled_from(["swap", "drop", "add", "change"]))
+        if slip == "swap" and at + 1 < len(word):
+            word[at], word[at + 1] = word[at + 1], word[at]
+        elif slip == "drop" and len(word) > 1:
+            del word[at]
+        elif slip == "add":
+            word.insert(at, draw(st.sampled_from(letters)))
+        elif word:
+            word[at] = draw(st.sampled_from(letters))
+    return "".join(word) or "a"
+
+
+@st.composite
+def name_like(draw: st.DrawFn, names: list[str]) -> str:
+    return _misspelt(draw, names)
+
+
+@pytest.fixture(scope="module")
+def names(catalog: Catalog) -> tuple[TypoIndex[str], list[str]]:
+    """Every alias of the bundled content, as the matcher compares them, and their index."""
+    found = sorted({compact(normalise(a)) for t in catalog.topics.values() for a in t.aliases})
+    return TypoIndex([(name, name) for name in found]), found
+
+
+@pytest.fixture(scope="module")
+def sign_phrases(catalog: Catalog) -> tuple[PhraseIndex, list[Alternative]]:
+    """The warning signs' phrases indexed, and every word (or stem) they are made of."""
+    phrases = [p for sign in (*catalog.warning_signs, *catalog.general_signs) for p in sign.phrases]
+    options = {
+        option
+        for phrase in phrases
+        for part in phrase.parts
+        for spelling in part
+        for term in spelling
+        for option in term.options
+    }
+    index = PhraseIndex((phrase, number) for number, phrase in enumerate(phrases))
+    return index, sorted(options, key=lambda option: (option.text, option.stem))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_typo_index_finds_every_name_a_full_comparison_finds(
+    names: tuple[TypoIndex[str], list[str]], data: st.DataObject
+) -> None:
+    index, every = names
+    typed = data.draw(name_like(every))
+    limit = allowed_typos(len(typed))
+    expected = {
+        name
+        for name in every
+        if len(name) > 3
+        and OSA.distance(typed, name) <= min(limit, allowed_typos(len(name)))
+        and (len(name) > 5 or short_typo(typed, name))
+    }
+    assert {name for name, _distance, _owner in index.hits(typed)} == expected
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_phrase_word_is_never_skipped_where_it_fits(
+    sign_phrases: tuple[PhraseIndex, list[Alternative]], data: st.DataObject
+) -> None:
+    index, options = sign_phrases
+    word = data.draw(name_like([option.text for option in options]))
+    fitting = {option for option in options if word_fits(word, option)}
+    assert {index._options[number] for number in index._fits(word)} == fitting

@@ -246,7 +246,7 @@ class Matcher:
         if phrase is not None:
             return Match(phrase, 95.0, How.PHRASE)
 
-        grams = self._grams(tokens, whole)
+        grams = self._grams(tokens)
         typo = self._typo(grams, kinds)
         if typo is not None and not notes and isinstance(typo[0], Note):
             typo = None
@@ -300,10 +300,9 @@ class Matcher:
                 best = (rank, topic)
         return best[1] if best else None
 
-    def _grams(self, tokens: list[str], whole: str) -> list[str]:
-        """Compact word runs of a query worth typo-matching, the whole query first."""
-        grams = [whole] if len(tokens) <= self._max_words else []
-        return grams + [gram for gram in self._typo_runs(tokens, self._max_words) if gram != whole]
+    def _grams(self, tokens: list[str]) -> list[str]:
+        """Compact word runs of a query worth typo-matching (the whole query among them)."""
+        return self._typo_runs(tokens, self._max_words)
 
     def _typo_runs(
         self, tokens: list[str], max_words: int, max_chars: int = MAX_QUERY_CHARS
@@ -315,12 +314,12 @@ class Matcher:
         run's length holds (`droop what`, `eyelid and`).
         """
         common, fits = _COMMON_WORDS, self._everyday_fits
-        near: dict[int, bool] = {}  # per word of the question: near a word of some name
+        near: dict[str, bool] = {}  # per word: like a word of some name (asked only when needed)
         runs: list[tuple[int, int, str]] = []
         for start in range(len(tokens)):
             gram = ""
-            plain = 0  # words of the run that are not everyday words
-            close = False  # some of them near a word of a name
+            plain: list[str] = []  # words of the run that are not everyday words
+            close = False  # one of them like a word of a name
             held: list[frozenset[int]] = []  # where each everyday word of the run may stand
             for end in range(start, min(len(tokens), start + max_words)):
                 word = tokens[end]
@@ -333,16 +332,18 @@ class Matcher:
                         break  # in no name at all: no longer run through it is one
                     held.append(lengths)
                 else:
-                    plain += 1
-                    if end not in near:
-                        near[end] = self._near_name_word(word)
-                    close = close or near[end]
+                    plain.append(word)
                 if not plain or len(gram) <= EXACT_ONLY_CHARS:
                     continue  # everyday words only, or too short for a typo
-                if end > start and not close:
-                    continue  # several words, none like a word of any name
                 if held and not all(len(gram) in lengths for lengths in held):
                     continue
+                if end > start and not close:
+                    for typed in plain:
+                        if typed not in near:
+                            near[typed] = self._near_name_word(typed)
+                    close = any(near[typed] for typed in plain)
+                    if not close:
+                        continue  # several words, none like a word of any name
                 runs.append((end - start, start, gram))
         runs.sort()
         return list(dict.fromkeys(gram for _size, _start, gram in runs))

@@ -167,6 +167,20 @@ def close(typed: str, target: str) -> bool:
     return OSA.distance(typed, target, score_cutoff=2) <= (1 if length <= 9 else 2)
 
 
+def _reachable(target: int, typed: int, stem: bool) -> bool:
+    """Whether `word_fits` can accept a word of `typed` letters for a target of `target`.
+
+    Read off `close` and `word_fits`: a stem of up to five letters fits longer or equal words,
+    a longer stem one letter shorter too; a whole word of three letters or four only its own
+    length, of five to nine one letter either way, and longer two letters either way.
+    """
+    if stem:
+        return target <= typed + (target > 5)
+    if target <= 4:
+        return target == typed
+    return abs(target - typed) <= (1 if target <= 9 else 2)
+
+
 def word_fits(word: str, option: Alternative) -> bool:
     """Whether a word of the question fits one alternative (typos forgiven, see `close`)."""
     target = option.text
@@ -213,14 +227,28 @@ class PhraseIndex:
         for index, terms in enumerate(self._term_ids):
             for number in terms[0]:
                 self._starting.setdefault(number, []).append(index)
+        self._reach: dict[tuple[str, int], tuple[tuple[Alternative, int], ...]] = {}
         self._fits = lru_cache(maxsize=8192)(self._fits_uncached)
 
     def _fits_uncached(self, word: str) -> frozenset[int]:
         return frozenset(
-            number
-            for option, number in self._by_letter.get(word[:1], ())
-            if word_fits(word, option)
+            number for option, number in self._within_reach(word) if word_fits(word, option)
         )
+
+    def _within_reach(self, word: str) -> tuple[tuple[Alternative, int], ...]:
+        """The alternatives `word` may fit: the same first letter, and a length it can reach.
+
+        Whatever length `word_fits` could never accept is never tried (`_reachable`).
+        """
+        key = (word[:1], len(word))
+        found = self._reach.get(key)
+        if found is None:
+            found = self._reach[key] = tuple(
+                (option, number)
+                for option, number in self._by_letter.get(word[:1], ())
+                if _reachable(len(option.text), len(word), option.stem)
+            )
+        return found
 
     def owners(self, words: Sequence[str], at_start: bool = False) -> list[int]:
         """Owners of the phrases found in `words`, each once, in the order entries were given.
