@@ -19,6 +19,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from bot.core.normalize import normalise
+from bot.core.typos import deletions
 
 GAP = "..."
 AND = "&"
@@ -167,6 +168,26 @@ def close(typed: str, target: str) -> bool:
     return OSA.distance(typed, target, score_cutoff=2) <= (1 if length <= 9 else 2)
 
 
+_SWAP_ONLY_CHARS = 4
+"""Length of a whole word that fits only as itself or with its letters swapped (`close`)."""
+_ONE_SLIP_CHARS = 9
+"""Longest whole word that fits with one slip at most (`close`)."""
+
+
+def _letters(word: str) -> str:
+    """The key of a four-letter word's anagrams that `close` accepts: first letter, then all."""
+    return f"{word[0]}:{''.join(sorted(word))}"
+
+
+@lru_cache(maxsize=8192)
+def _lookup_keys(word: str) -> frozenset[str]:
+    """Under which keys a question's word finds the whole words it may fit (`PhraseIndex`)."""
+    keys = {word, *deletions(word)}
+    if len(word) == _SWAP_ONLY_CHARS:
+        keys.add(_letters(word))
+    return frozenset(keys)
+
+
 def _reachable(target: int, typed: int, stem: bool) -> bool:
     """Whether `word_fits` can accept a word of `typed` letters for a target of `target`.
 
@@ -216,9 +237,24 @@ class PhraseIndex:
                 for option in term.options:
                     options.setdefault(option, len(options))
         self._options = tuple(options)
+        # Where a question's word may fit, by lookup (`_fits_uncached`): whole words by their
+        # text, four-letter ones also by their letters in order, five to nine letters also
+        # under each one-letter deletion (one typo leaves a deletion of each side equal);
+        # stems and longer words are tried one by one among those of the same first letter.
+        self._whole: dict[str, list[int]] = {}
         self._by_letter: dict[str, list[tuple[Alternative, int]]] = {}
         for option, number in options.items():
-            self._by_letter.setdefault(option.text[0], []).append((option, number))
+            text = option.text
+            if option.stem or len(text) > _ONE_SLIP_CHARS:
+                self._by_letter.setdefault(text[0], []).append((option, number))
+                continue
+            keys = {text}
+            if len(text) == _SWAP_ONLY_CHARS:
+                keys.add(_letters(text))
+            elif len(text) > _SWAP_ONLY_CHARS:
+                keys.update(deletions(text))
+            for key in keys:
+                self._whole.setdefault(key, []).append(number)
         self._term_ids = [
             [frozenset(options[o] for o in term.options) for term in part]
             for part, _, _ in self._entries
@@ -231,9 +267,13 @@ class PhraseIndex:
         self._fits = lru_cache(maxsize=8192)(self._fits_uncached)
 
     def _fits_uncached(self, word: str) -> frozenset[int]:
+        keys = _lookup_keys(word)
+        options = self._options
         return frozenset(
-            number for option, number in self._within_reach(word) if word_fits(word, option)
-        )
+            number
+            for number in {n for key in keys for n in self._whole.get(key, ())}
+            if word_fits(word, options[number])
+        ).union(number for option, number in self._within_reach(word) if word_fits(word, option))
 
     def _within_reach(self, word: str) -> tuple[tuple[Alternative, int], ...]:
         """The alternatives `word` may fit: the same first letter, and a length it can reach.
