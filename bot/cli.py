@@ -198,12 +198,19 @@ def _ask(args: argparse.Namespace, service: AnswerService, out: TextIO) -> int:
     else:
         answer = service.ask(parse_command(args.command), query)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False), file=out)
+        print(_json_line(answer.to_dict()), file=out)
     else:
         from bot.render_text import render_answer
 
         out.write(render_answer(answer))
     return EXIT_OK if answer.topic else EXIT_NOT_FOUND
+
+
+def _json_line(data: dict[str, object]) -> str:
+    """One JSON line, UTF-8 left as it is (orjson: several times quicker than json.dumps)."""
+    import orjson
+
+    return orjson.dumps(data).decode()
 
 
 def _batch_line(
@@ -239,7 +246,7 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
         for number, raw in enumerate(source, 1):
             line = raw.rstrip("\r\n")
             result = _batch_line(number, line, service, asker)
-            print(json.dumps(result, ensure_ascii=False), file=out)
+            print(_json_line(result), file=out)
     return EXIT_OK
 
 

@@ -15,8 +15,8 @@ from rapidfuzz.distance import OSA
 
 from bot.core.answers import AnswerService, Status
 from bot.core.catalog import Catalog, Command
-from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise
-from bot.core.phrases import Alternative, PhraseIndex, word_fits
+from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise, printable
+from bot.core.phrases import Vocabulary, word_fits
 from bot.core.typos import TypoIndex, allowed_typos, short_typo
 
 texts = st.one_of(
@@ -103,19 +103,9 @@ def names(catalog: Catalog) -> tuple[TypoIndex[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def sign_phrases(catalog: Catalog) -> tuple[PhraseIndex, list[Alternative]]:
-    """The warning signs' phrases indexed, and every word (or stem) they are made of."""
-    phrases = [p for sign in (*catalog.warning_signs, *catalog.general_signs) for p in sign.phrases]
-    options = {
-        option
-        for phrase in phrases
-        for part in phrase.parts
-        for spelling in part
-        for term in spelling
-        for option in term.options
-    }
-    index = PhraseIndex((phrase, number) for number, phrase in enumerate(phrases))
-    return index, sorted(options, key=lambda option: (option.text, option.stem))
+def vocabulary(catalog: Catalog) -> Vocabulary:
+    """Every word and stem of the warning signs' phrases, as the answer service numbers them."""
+    return AnswerService(catalog).vocabulary
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -139,9 +129,18 @@ def test_the_typo_index_finds_every_name_a_full_comparison_finds(
 @settings(max_examples=600, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_phrase_word_is_never_skipped_where_it_fits(
-    sign_phrases: tuple[PhraseIndex, list[Alternative]], data: st.DataObject
+    vocabulary: Vocabulary, data: st.DataObject
 ) -> None:
-    index, options = sign_phrases
-    word = data.draw(name_like([option.text for option in options]))
-    fitting = {option for option in options if word_fits(word, option)}
-    assert {index._options[number] for number in index._fits(word)} == fitting
+    options = vocabulary.alternatives
+    word = data.draw(name_like(sorted(option.text for option in options)))
+    fitting = {number for number, option in enumerate(options) if word_fits(word, option)}
+    assert vocabulary.fits(word) == fitting
+
+
+@given(ascii_texts)
+def test_plain_ascii_text_is_echoed_as_any_other_text(text: str) -> None:
+    """`printable` takes a one-pass path for ASCII; it must drop what the general path drops."""
+    kept = "".join(
+        ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"}
+    )
+    assert printable(text) == " ".join(kept.split())[:MAX_QUERY_CHARS]

@@ -25,6 +25,7 @@ from bot.core.cues import Question
 from bot.core.interactions import InteractionReader
 from bot.core.matcher import Match, Matcher
 from bot.core.normalize import MAX_QUERY_CHARS, normalise, printable
+from bot.core.phrases import Vocabulary
 from bot.core.warning_signs import SignReader
 from bot.errors import BotError
 
@@ -251,8 +252,10 @@ class AnswerService:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.matcher = Matcher(catalog)
-        self.signs = SignReader(catalog)
-        self.interactions = InteractionReader(catalog)
+        self.vocabulary = Vocabulary()
+        """Every word and stem of the content's phrases, shared by all who read a question."""
+        self.signs = SignReader(catalog, self.vocabulary)
+        self.interactions = InteractionReader(catalog, self.vocabulary)
         self._source_refs: dict[tuple[str, ...], tuple[SourceRef, ...]] = {}
         self._recent: dict[tuple[Command, str, str | None], Answer] = {}
         conditions = catalog.condition_names()

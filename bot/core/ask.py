@@ -129,14 +129,17 @@ class Asker:
         self._cue_commands = [
             command for command in Command for _ in self.catalog.ask_cues.get(command, ())
         ]
-        self._cues = PhraseIndex((phrase, n) for n, (phrase, _) in enumerate(entries))
+        vocabulary = service.vocabulary
+        self._cues = PhraseIndex(((phrase, n) for n, (phrase, _) in enumerate(entries)), vocabulary)
         symptoms = [
             (condition, phrase)
             for condition, phrases in self.catalog.ask_symptoms.items()
             for phrase in phrases
         ]
         self._symptom_owner = [condition for condition, _ in symptoms]
-        self._symptoms = PhraseIndex((phrase, n) for n, (_, phrase) in enumerate(symptoms))
+        self._symptoms = PhraseIndex(
+            ((phrase, n) for n, (_, phrase) in enumerate(symptoms)), vocabulary
+        )
         self._parts: list[_Part] = []
         for topic in self.catalog.topics.values():
             for command, snippet in topic.snippets.items():

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.catalog import Note, Topic, TopicName
 from bot.core.matcher import Matcher
-from bot.core.phrases import Phrase, PhraseIndex
+from bot.core.phrases import Phrase, PhraseIndex, Vocabulary
 
 
 class Question:
@@ -70,16 +70,21 @@ class Question:
 class CueGroups:
     """Numbered groups of cues; tells which groups a question satisfies (any cue of the group)."""
 
-    def __init__(self, groups: Sequence[Sequence[Phrase | TopicName]]) -> None:
+    def __init__(
+        self, groups: Sequence[Sequence[Phrase | TopicName]], vocabulary: Vocabulary | None = None
+    ) -> None:
         self._topics = [
             tuple(cue.topic for cue in group if isinstance(cue, TopicName)) for group in groups
         ]
         self._topic_sets = [frozenset(topics) for topics in self._topics]
         self._phrases = PhraseIndex(
-            (cue, number)
-            for number, group in enumerate(groups)
-            for cue in group
-            if isinstance(cue, Phrase)
+            (
+                (cue, number)
+                for number, group in enumerate(groups)
+                for cue in group
+                if isinstance(cue, Phrase)
+            ),
+            vocabulary,
         )
 
     def by_phrase(self, question: Question) -> set[int]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.core.catalog import Catalog, Interaction, TopicName
 from bot.core.cues import CueGroups, Question
-from bot.core.phrases import Phrase
+from bot.core.phrases import Phrase, Vocabulary
 
 
 class InteractionReader:
     """Every interaction note of a catalogue, indexed once."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, vocabulary: Vocabulary | None = None) -> None:
         self.interactions = catalog.interactions
         self._spans: list[range] = []
         groups: list[tuple[Phrase | TopicName, ...]] = []
@@ -18,7 +18,7 @@ class InteractionReader:
             start = len(groups)
             groups.extend(interaction.between)
             self._spans.append(range(start, len(groups)))
-        self._groups = CueGroups(groups)
+        self._groups = CueGroups(groups, vocabulary)
         self._owner = [n for n, span in enumerate(self._spans) for _ in span]
         """For each group, the interaction it belongs to."""
         self._by_topic: dict[str, set[int]] = {}
@@ -31,7 +31,8 @@ class InteractionReader:
             [
                 [cue for group in i.between for cue in group if isinstance(cue, Phrase)]
                 for i in self.interactions
-            ]
+            ],
+            vocabulary,
         )
 
     def fitting(self, question: Question) -> tuple[Interaction, ...]:

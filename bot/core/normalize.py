@@ -46,13 +46,23 @@ def normalise(text: str, limit: int | None = MAX_QUERY_CHARS) -> str:
     return words
 
 
+_ASCII_UNPRINTABLE = {
+    code: None
+    for code in range(128)
+    if not chr(code).isspace() and unicodedata.category(chr(code)) in _DROP_CATEGORIES
+}
+"""ASCII control characters `printable` removes, for `str.translate`."""
+
+
 def printable(text: str, limit: int = MAX_QUERY_CHARS) -> str:
     """The query as typed, safe to echo: control and zero-width characters removed, capped."""
-    kept = "".join(
-        ch
-        for ch in text[:_RAW_CAP]
-        if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
-    )
+    text = text[:_RAW_CAP]
+    if text.isascii():
+        kept = text.translate(_ASCII_UNPRINTABLE)
+    else:
+        kept = "".join(
+            ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
+        )
     return " ".join(kept.split())[:limit]
 
 

@@ -172,19 +172,42 @@ _SWAP_ONLY_CHARS = 4
 """Length of a whole word that fits only as itself or with its letters swapped (`close`)."""
 _ONE_SLIP_CHARS = 9
 """Longest whole word that fits with one slip at most (`close`)."""
+_STEM_SWAP_CHARS = 5
+"""Longest stem that fits a word beginning with it, or with two of its letters swapped."""
 
 
 def _letters(word: str) -> str:
-    """The key of a four-letter word's anagrams that `close` accepts: first letter, then all."""
+    """A key of a word's anagrams that `close` may accept: its first letter, then all sorted."""
     return f"{word[0]}:{''.join(sorted(word))}"
+
+
+def _option_keys(option: Alternative) -> set[str]:
+    """The keys `PhraseIndex` files an alternative under; none for those it tries one by one."""
+    text = option.text
+    if option.stem:
+        if len(text) > _STEM_SWAP_CHARS:
+            return set()
+        return {text, _letters(text)} if len(text) >= _SWAP_ONLY_CHARS else {text}
+    if len(text) > _ONE_SLIP_CHARS:
+        return set()
+    if len(text) == _SWAP_ONLY_CHARS:
+        return {text, _letters(text)}
+    return {text, *deletions(text)} if len(text) > _SWAP_ONLY_CHARS else {text}
 
 
 @lru_cache(maxsize=8192)
 def _lookup_keys(word: str) -> frozenset[str]:
-    """Under which keys a question's word finds the whole words it may fit (`PhraseIndex`)."""
-    keys = {word, *deletions(word)}
-    if len(word) == _SWAP_ONLY_CHARS:
-        keys.add(_letters(word))
+    """The keys under which a question's word finds the alternatives it may fit.
+
+    Itself and its one-letter deletions (whole words), its beginnings (stems it starts with),
+    and the letters of its first four and five (a swap there, for a short stem or word).
+    """
+    keys = {word, *deletions(word), *(word[:end] for end in range(MIN_STEM_CHARS, len(word)))}
+    keys.update(
+        _letters(word[:size])
+        for size in range(_SWAP_ONLY_CHARS, _STEM_SWAP_CHARS + 1)
+        if len(word) >= size
+    )
     return frozenset(keys)
 
 
@@ -217,68 +240,54 @@ def word_fits(word: str, option: Alternative) -> bool:
     )
 
 
-class PhraseIndex:
-    """Many phrases, each with an owner; finds which owners a question's words raise."""
+class Vocabulary:
+    """The words and stems phrases are made of, numbered; which of them a word fits, remembered.
 
-    def __init__(self, entries: Iterable[tuple[Phrase, int]]) -> None:
-        phrases = tuple(entries)
-        # one entry per spelling: (terms, owner, (phrase number, part number)); a phrase counts
-        # once every one of its parts has a spelling found
-        self._entries = tuple(
-            (spelling, owner, (number, part_number))
-            for number, (phrase, owner) in enumerate(phrases)
-            for part_number, part in enumerate(phrase.parts)
-            for spelling in part
-        )
-        self._part_counts = [len(phrase.parts) for phrase, _ in phrases]
-        options: dict[Alternative, int] = {}
-        for part, _owner, _number in self._entries:
-            for term in part:
-                for option in term.options:
-                    options.setdefault(option, len(options))
-        self._options = tuple(options)
+    One vocabulary serves every phrase index of an answer service, so each word of a
+    question is looked up once, however many indexes read the question.
+    """
+
+    def __init__(self) -> None:
+        self.alternatives: list[Alternative] = []
+        self._numbers: dict[Alternative, int] = {}
         # Where a question's word may fit, by lookup (`_fits_uncached`): whole words by their
-        # text, four-letter ones also by their letters in order, five to nine letters also
-        # under each one-letter deletion (one typo leaves a deletion of each side equal);
-        # stems and longer words are tried one by one among those of the same first letter.
-        self._whole: dict[str, list[int]] = {}
+        # text, four-letter ones also by their letters, five to nine letters also under each
+        # one-letter deletion (one typo leaves a deletion of each side equal); stems of up to
+        # five letters by their text (the word begins with it) and their letters (a swap in
+        # the word's first four or five). Longer stems and words are tried one by one.
+        self._keyed: dict[str, list[int]] = {}
         self._by_letter: dict[str, list[tuple[Alternative, int]]] = {}
-        for option, number in options.items():
-            text = option.text
-            if option.stem or len(text) > _ONE_SLIP_CHARS:
-                self._by_letter.setdefault(text[0], []).append((option, number))
-                continue
-            keys = {text}
-            if len(text) == _SWAP_ONLY_CHARS:
-                keys.add(_letters(text))
-            elif len(text) > _SWAP_ONLY_CHARS:
-                keys.update(deletions(text))
-            for key in keys:
-                self._whole.setdefault(key, []).append(number)
-        self._term_ids = [
-            [frozenset(options[o] for o in term.options) for term in part]
-            for part, _, _ in self._entries
-        ]
-        self._starting: dict[int, list[int]] = {}
-        for index, terms in enumerate(self._term_ids):
-            for number in terms[0]:
-                self._starting.setdefault(number, []).append(index)
         self._reach: dict[tuple[str, int], tuple[tuple[Alternative, int], ...]] = {}
-        self._fits = lru_cache(maxsize=8192)(self._fits_uncached)
+        self.fits = lru_cache(maxsize=16_384)(self._fits_uncached)
+        """The numbers of the alternatives a question's word fits (typos forgiven)."""
+
+    def number(self, option: Alternative) -> int:
+        """The alternative's number, given it on first sight."""
+        found = self._numbers.get(option)
+        if found is None:
+            found = self._numbers[option] = len(self.alternatives)
+            self.alternatives.append(option)
+            keys = _option_keys(option)
+            if not keys:
+                self._by_letter.setdefault(option.text[0], []).append((option, found))
+                self._reach.clear()
+            for key in keys:
+                self._keyed.setdefault(key, []).append(found)
+            self.fits.cache_clear()
+        return found
 
     def _fits_uncached(self, word: str) -> frozenset[int]:
-        keys = _lookup_keys(word)
-        options = self._options
+        options = self.alternatives
         return frozenset(
             number
-            for number in {n for key in keys for n in self._whole.get(key, ())}
+            for number in {n for key in _lookup_keys(word) for n in self._keyed.get(key, ())}
             if word_fits(word, options[number])
         ).union(number for option, number in self._within_reach(word) if word_fits(word, option))
 
     def _within_reach(self, word: str) -> tuple[tuple[Alternative, int], ...]:
-        """The alternatives `word` may fit: the same first letter, and a length it can reach.
+        """The alternatives tried one by one that `word` may fit.
 
-        Whatever length `word_fits` could never accept is never tried (`_reachable`).
+        Those of the same first letter and a length it can reach (`_reachable`).
         """
         key = (word[:1], len(word))
         found = self._reach.get(key)
@@ -290,12 +299,39 @@ class PhraseIndex:
             )
         return found
 
+
+class PhraseIndex:
+    """Many phrases, each with an owner; finds which owners a question's words raise."""
+
+    def __init__(
+        self, entries: Iterable[tuple[Phrase, int]], vocabulary: Vocabulary | None = None
+    ) -> None:
+        phrases = tuple(entries)
+        self.vocabulary = vocabulary or Vocabulary()
+        # one entry per spelling: (terms, owner, (phrase number, part number)); a phrase counts
+        # once every one of its parts has a spelling found
+        self._entries = tuple(
+            (spelling, owner, (number, part_number))
+            for number, (phrase, owner) in enumerate(phrases)
+            for part_number, part in enumerate(phrase.parts)
+            for spelling in part
+        )
+        self._part_counts = [len(phrase.parts) for phrase, _ in phrases]
+        self._term_ids = [
+            [frozenset(self.vocabulary.number(o) for o in term.options) for term in part]
+            for part, _, _ in self._entries
+        ]
+        self._starting: dict[int, list[int]] = {}
+        for index, terms in enumerate(self._term_ids):
+            for number in terms[0]:
+                self._starting.setdefault(number, []).append(index)
+
     def owners(self, words: Sequence[str], at_start: bool = False) -> list[int]:
         """Owners of the phrases found in `words`, each once, in the order entries were given.
 
         With `at_start`, a phrase counts only where it starts with the first word.
         """
-        fits = [self._fits(word) for word in words]
+        fits = [self.vocabulary.fits(word) for word in words]
         parts: set[int] = set()
         for position, numbers in enumerate(fits[:1] if at_start else fits):
             for number in numbers:
