@@ -172,6 +172,8 @@ _SWAP_ONLY_CHARS = 4
 """Length of a whole word that fits only as itself or with its letters swapped (`close`)."""
 _ONE_SLIP_CHARS = 9
 """Longest whole word that fits with one slip at most (`close`)."""
+_QUESTIONS_KEPT = 64
+"""Questions whose words' fits a vocabulary keeps at hand (see `Vocabulary.fits_of`)."""
 _STEM_SWAP_CHARS = 5
 """Longest stem that fits a word beginning with it, or with two of its letters swapped."""
 
@@ -185,8 +187,10 @@ def _option_keys(option: Alternative) -> set[str]:
     """The keys `PhraseIndex` files an alternative under; none for those it tries one by one."""
     text = option.text
     if option.stem:
-        if len(text) > _STEM_SWAP_CHARS:
+        if len(text) > _ONE_SLIP_CHARS:
             return set()
+        if len(text) > _STEM_SWAP_CHARS:  # one slip at most, and the first letter agrees
+            return {f"a:{text[0]}{text[1]}", f"b:{text[0]}{text[2]}"}
         return {text, _letters(text)} if len(text) >= _SWAP_ONLY_CHARS else {text}
     if len(text) > _ONE_SLIP_CHARS:
         return set()
@@ -199,15 +203,23 @@ def _option_keys(option: Alternative) -> set[str]:
 def _lookup_keys(word: str) -> frozenset[str]:
     """The keys under which a question's word finds the alternatives it may fit.
 
-    Itself and its one-letter deletions (whole words), its beginnings (stems it starts with),
-    and the letters of its first four and five (a swap there, for a short stem or word).
+    Itself and its one-letter deletions (whole words), its first three to five letters (short
+    stems it starts with; a longer stem is found by a pair below), the letters of its first
+    four and five (a swap there, for a short stem or word), and for
+    a stem of six to nine letters its first letter with its second or third: one slip in the
+    stem leaves the stem's first and second letters, or first and third, among those pairs.
     """
-    keys = {word, *deletions(word), *(word[:end] for end in range(MIN_STEM_CHARS, len(word)))}
+    keys = {word, *(word[:end] for end in range(MIN_STEM_CHARS, _STEM_SWAP_CHARS + 1))}
+    if _SWAP_ONLY_CHARS <= len(word) <= _ONE_SLIP_CHARS + 1:  # a whole word of 5-9 within one
+        keys.update(deletions(word))
     keys.update(
         _letters(word[:size])
         for size in range(_SWAP_ONLY_CHARS, _STEM_SWAP_CHARS + 1)
         if len(word) >= size
     )
+    if len(word) >= _STEM_SWAP_CHARS:  # long enough for a stem of six letters, less one
+        pairs = (f"{word[0]}{word[1]}", f"{word[0]}{word[2]}")
+        keys.update(f"{kind}:{pair}" for kind in "ab" for pair in pairs)
     return frozenset(keys)
 
 
@@ -260,6 +272,20 @@ class Vocabulary:
         self._reach: dict[tuple[str, int], tuple[tuple[Alternative, int], ...]] = {}
         self.fits = lru_cache(maxsize=16_384)(self._fits_uncached)
         """The numbers of the alternatives a question's word fits (typos forgiven)."""
+        self._questions: dict[tuple[str, ...], list[frozenset[int]]] = {}
+
+    def fits_of(self, words: Sequence[str]) -> list[frozenset[int]]:
+        """`fits` for each word of a question.
+
+        The last few questions are remembered whole: every phrase index reads each in turn.
+        """
+        key = tuple(words)
+        found = self._questions.get(key)
+        if found is None:
+            if len(self._questions) >= _QUESTIONS_KEPT:
+                self._questions.clear()
+            found = self._questions[key] = [self.fits(word) for word in key]
+        return found
 
     def number(self, option: Alternative) -> int:
         """The alternative's number, given it on first sight."""
@@ -331,7 +357,7 @@ class PhraseIndex:
 
         With `at_start`, a phrase counts only where it starts with the first word.
         """
-        fits = [self.vocabulary.fits(word) for word in words]
+        fits = self.vocabulary.fits_of(words)
         parts: set[int] = set()
         for position, numbers in enumerate(fits[:1] if at_start else fits):
             for number in numbers:
