@@ -24,6 +24,9 @@ _MAX_TOKENS = 12
 """Words of a long query that the phrase and typo passes look at."""
 _MAX_NAMED_GRAM_CHARS = 24
 """Longest word or word pair `named` looks at for typos (a misspelled brand, not a sentence)."""
+_SUGGEST_RUN_WORDS = 2
+"""Longest word run of a sentence whose look-alikes are offered (a sentence's longer runs
+give the same topics at many times the cost)."""
 _MAX_NAMED_TOKENS = 40
 """Words of a question searched for names anywhere (`named`), for warning signs and notes."""
 
@@ -238,15 +241,16 @@ class Matcher:
             return Match(exact, 100.0, How.EXACT)
 
         tokens = normalised.split()[:_MAX_TOKENS]
-        runs = self._name_runs(tokens)
-        note = self._note(runs) if notes else None
+        names = self._name_runs(tokens)
+        note = self._note(names) if notes else None
         if note is not None:
             return Match(None, 100.0, How.PHRASE, note=note)
-        phrase = self._phrase(runs, kinds)
+        phrase = self._phrase(names, kinds)
         if phrase is not None:
             return Match(phrase, 95.0, How.PHRASE)
 
-        grams = self._grams(tokens)
+        runs = self._typo_runs(tokens, self._max_words)
+        grams = [gram for _words, gram in runs]
         typo = self._typo(grams, kinds)
         if typo is not None and not notes and isinstance(typo[0], Note):
             typo = None
@@ -255,6 +259,8 @@ class Matcher:
             if isinstance(found, Note):
                 return Match(None, score, How.TYPO, note=found)
             return Match(found, score, How.TYPO)
+        if len(tokens) > self._max_words:  # a sentence: look-alikes of its words and pairs
+            grams = [gram for words, gram in runs if words <= _SUGGEST_RUN_WORDS]
         return Match(None, 0.0, How.NONE, suggestions=self.suggest(grams, kinds, focus))
 
     def _name_runs(self, tokens: list[str]) -> list[tuple[int, int, str]]:
@@ -300,14 +306,10 @@ class Matcher:
                 best = (rank, topic)
         return best[1] if best else None
 
-    def _grams(self, tokens: list[str]) -> list[str]:
-        """Compact word runs of a query worth typo-matching (the whole query among them)."""
-        return self._typo_runs(tokens, self._max_words)
-
     def _typo_runs(
         self, tokens: list[str], max_words: int, max_chars: int = MAX_QUERY_CHARS
-    ) -> list[str]:
-        """Compact word runs worth a typo search, shorter runs first, each once.
+    ) -> list[tuple[int, str]]:
+        """(words, compact run) of the word runs worth a typo search, shorter first, each once.
 
         Not worth it: a run of everyday words only (`still`, `thing`), a run shorter than a
         name open to typos, and a run holding an everyday word that no name of about the
@@ -346,7 +348,10 @@ class Matcher:
                         continue  # several words, none like a word of any name
                 runs.append((end - start, start, gram))
         runs.sort()
-        return list(dict.fromkeys(gram for _size, _start, gram in runs))
+        found: dict[str, int] = {}
+        for size, _start, gram in runs:
+            found.setdefault(gram, size + 1)
+        return [(words, gram) for gram, words in found.items()]
 
     def _near_name_word(self, word: str) -> bool:
         """Whether `word` is like a word of some name: it, or one typo from one, or the start.
@@ -440,7 +445,8 @@ class Matcher:
         self, tokens: list[str], topics: dict[str, Topic], notes: dict[str, Note]
     ) -> None:
         """Add the names within the typo allowance of the question's one- and two-word runs."""
-        grams = self._typo_runs(tokens[: 2 * _MAX_TOKENS], 2, _MAX_NAMED_GRAM_CHARS)
+        runs = self._typo_runs(tokens[: 2 * _MAX_TOKENS], 2, _MAX_NAMED_GRAM_CHARS)
+        grams = [gram for _words, gram in runs]
         for _distance, _score, owner in self._typo_candidates(grams).values():
             if isinstance(owner, Topic):
                 topics.setdefault(owner.id, owner)
