@@ -98,7 +98,7 @@ def timing(asker: Asker, questions: list[str], rounds: int = 20) -> tuple[float,
     samples: list[float] = []
     for _ in range(rounds):
         for question in questions:
-            asker.service.matcher.forget()
+            asker.service.forget()
             started = time.perf_counter()
             asker.ask(question)
             samples.append((time.perf_counter() - started) * 1e6)

@@ -480,6 +480,15 @@ class AnswerService:
             lead=lead,
         )
 
+    def forget(self) -> None:
+        """Empty every memory of earlier questions (benchmarks time one as if it were the first).
+
+        Recent answers, the matcher's word runs, and the phrase words' fits.
+        """
+        self._recent.clear()
+        self.matcher.forget()
+        self.vocabulary.forget()
+
     def autocomplete(
         self, command: Command, partial: str, focus: str | None = None
     ) -> list[tuple[str, str]]:

@@ -74,8 +74,7 @@ def is_common(word: str) -> bool:
 _GRAM_CACHE_SIZE = 20_000
 """Word runs whose typo matches are remembered (then the memory starts again)."""
 
-_LOOK_ALIKE_SETS = 1_024
-"""Sets of look-alike names kept (one per first three letters seen)."""
+_NO_NAMES: tuple[list[int], list[str], list[Topic]] = ([], [], [])
 
 
 class How(StrEnum):
@@ -174,22 +173,29 @@ class Matcher:
             [*((a.compact, a.topic) for a in aliases), *self._notes.items()]
         )
         self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
-        self._look_alike_index: dict[tuple[Kind, ...], dict[str, list[int]]] = {}
-        """Per kinds: names by their first letter, their second and third letters, and the
-        first letter of each later word (see `_look_alikes`)."""
-        self._look_alike_names: dict[
-            tuple[tuple[Kind, ...], str], tuple[list[int], list[str], list[Topic]]
+        self._look_alike_index: dict[
+            tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]
         ] = {}
+        """Per kinds: names (lengths, names, topics, shortest first) by their first letter, by
+        their second and third letters, and by the first letter of each later word (see
+        `_look_alikes`)."""
         self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
             chosen = [a for a in fuzzy if a.topic.kind in kinds]
             self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
-            by_key: dict[str, list[int]] = {}
-            for number, a in enumerate(chosen):
+            by_key: dict[str, list[_Alias]] = {}
+            for a in sorted(chosen, key=lambda a: len(a.compact)):
                 later = {f"w{word[0]}" for word in a.spaced.split()[1:]}
                 for key in {f"1{a.compact[0]}", f"2{a.compact[1:3]}", *later}:
-                    by_key.setdefault(key, []).append(number)
-            self._look_alike_index[kinds] = by_key
+                    by_key.setdefault(key, []).append(a)
+            self._look_alike_index[kinds] = {
+                key: (
+                    [len(a.compact) for a in found],
+                    [a.compact for a in found],
+                    [a.topic for a in found],
+                )
+                for key, found in by_key.items()
+            }
             ordered = sorted(chosen, key=lambda a: a.compact)
             self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
         # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
@@ -481,14 +487,15 @@ class Matcher:
         if hits is None:
             if len(self._suggest_hits) >= _GRAM_CACHE_SIZE:
                 self._suggest_hits.clear()
-            choices, owners = self._look_alikes(kinds, gram)
-            found = process.extract(
-                gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
-            )
-            hits = self._suggest_hits[key] = (
-                *((score, owners[index]) for _alias, score, index in found),
-                *((_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)),
-            )
+            found = [
+                (score, owners[number])
+                for choices, owners in self._look_alikes(kinds, gram)
+                for _alias, score, number in process.extract(
+                    gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
+                )
+            ]
+            prefixed = [(_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)]
+            hits = self._suggest_hits[key] = (*found, *prefixed)
         return hits
 
     def forget(self) -> None:
@@ -496,37 +503,30 @@ class Matcher:
         self._gram_hits.clear()
         self._suggest_hits.clear()
 
-    def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> tuple[list[str], list[Topic]]:
-        """The names a word run may be offered as "did you mean", shortest first.
+    def _look_alikes(
+        self, kinds: tuple[Kind, ...], gram: str
+    ) -> list[tuple[list[str], list[Topic]]]:
+        """The names a word run may be offered as "did you mean", in a few lists.
 
         A name qualifies when it starts with one of the run's first two letters (`irtux` for
         `ritux`, `giiv` for `ivig`), when its second and third letters are the run's first or
         second pair (`otox` and `dotox` for `botox`), or when a later word of it starts like
         the run (`pump` for `itb pump`); `migraine` no longer suggests `tiagabine`. Only names
-        whose length allows the suggestion score are returned. Kept per first three letters.
+        whose length allows the suggestion score are returned; a name may be in two lists.
         """
-        key = (kinds, gram[:3])
-        found = self._look_alike_names.get(key)
-        if found is None:
-            index = self._look_alike_index[kinds]
-            keys = {f"1{gram[0]}", f"1{gram[1]}", f"2{gram[1:3]}", f"2{gram[:2]}", f"w{gram[0]}"}
-            names, owners = self._fuzzy[kinds]
-            chosen = sorted(
-                {number for k in keys for number in index.get(k, ())},
-                key=lambda number: len(names[number]),
-            )
-            if len(self._look_alike_names) >= _LOOK_ALIKE_SETS:
-                self._look_alike_names.clear()
-            found = self._look_alike_names[key] = (
-                [len(names[number]) for number in chosen],
-                [names[number] for number in chosen],
-                [owners[number] for number in chosen],
-            )
-        lengths, choices, topics = found
+        index = self._look_alike_index[kinds]
+        keys = {f"1{gram[0]}", f"1{gram[1]}", f"2{gram[1:3]}", f"2{gram[:2]}", f"w{gram[0]}"}
         # fuzz.ratio is at most 200 * shorter / (sum of lengths): lengths out of reach are skipped
-        low = bisect.bisect_left(lengths, len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE))
-        high = bisect.bisect_right(lengths, len(gram) * (200 - SUGGEST_SCORE) / SUGGEST_SCORE)
-        return choices[low:high], topics[low:high]
+        shortest = len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE)
+        longest = len(gram) * (200 - SUGGEST_SCORE) / SUGGEST_SCORE
+        found = []
+        for key in keys:
+            lengths, names, topics = index.get(key, _NO_NAMES)
+            low = bisect.bisect_left(lengths, shortest)
+            high = bisect.bisect_right(lengths, longest, low)
+            if low < high:
+                found.append((names[low:high], topics[low:high]))
+        return found
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""

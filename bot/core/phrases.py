@@ -274,6 +274,12 @@ class Vocabulary:
         """The numbers of the alternatives a question's word fits (typos forgiven)."""
         self._questions: dict[tuple[str, ...], list[frozenset[int]]] = {}
 
+    def forget(self) -> None:
+        """Empty the memory of words already looked up."""
+        self.fits.cache_clear()
+        self._questions.clear()
+        _lookup_keys.cache_clear()
+
     def fits_of(self, words: Sequence[str]) -> list[frozenset[int]]:
         """`fits` for each word of a question.
 
