@@ -1,6 +1,6 @@
 """Discord round trips through the local stand-in, side by side with a constant-reply bot.
 
-    .venv/bin/python benchmarks/bench_discord.py [--interactions 2000]
+    .venv/bin/python benchmarks/bench_discord.py [--interactions 1500] [--rounds 5]
 
 Starts the local Discord stand-in (tests/discord_standin.py) in this process, then, one after
 the other, two bots as separate processes pointed at it with DISCORD_API_BASE and
@@ -9,9 +9,10 @@ with a constant embed of the same size as a real answer, built once (the floor o
 plus the stand-in). Each runs against its own stand-in; N interactions are sent to each, one
 at a time and alternating between the two so machine noise hits both alike (a realistic mix
 of queries, each from a different member so the cooldown does not interfere). The time from
-INTERACTION_CREATE to the callback POST is measured. Prints p50/p99 round-trip milliseconds,
-the ratio of the p50s, throughput, and each bot's resident memory (VmRSS) after the run.
-Floors (issue 4): p50 within 1.3x of the constant bot; resident memory under 120 MB.
+INTERACTION_CREATE to the callback POST is measured, in rounds: the ratios of the p50s and of
+the p99s are taken in each round and their medians reported. Also each bot's resident memory
+(VmRSS) after the run. Floors (issue 15): p50 within 1.1x of the constant bot, p99 within 1.3x;
+resident memory under 120 MB (issue 4).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from figures import Figure, print_figures  # noqa: E402
 
 from tests.discord_standin import DiscordStandIn  # noqa: E402
 
@@ -116,11 +121,8 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
-async def main() -> None:
-    """Run both bots side by side, alternating interactions, and print the comparison."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--interactions", type=int, default=2000)
-    args = parser.parse_args()
+async def figures(interactions: int = 1500, rounds: int = 5) -> list[Figure]:
+    """Both bots side by side, alternating interactions, in rounds; the ratios beside floors."""
     env = {"DISCORD_TOKEN": "stand-in-token", "LOG_LEVEL": "WARNING"}
     subjects = [
         Subject("bot (python -m bot)", [sys.executable, "-m", "bot", "run"]),
@@ -131,22 +133,53 @@ async def main() -> None:
     for number in range(50):  # warm-up, not measured
         for subject in subjects:
             await subject.ask(number, record=False)
-    started = time.perf_counter()
-    for number in range(args.interactions):  # alternate, so machine noise hits both alike
+    per_round = max(1, interactions // rounds)
+    p50_ratios: list[float] = []
+    p99_ratios: list[float] = []
+    number = 0
+    for _ in range(rounds):
         for subject in subjects:
-            await subject.ask(number)
-    wall = time.perf_counter() - started
+            subject.timings = []
+        for _ in range(per_round):  # alternate, so machine noise hits both alike
+            number += 1
+            for subject in subjects:
+                await subject.ask(number)
+        real, constant = (subject.timings for subject in subjects)
+        p50_ratios.append(statistics.median(real) / statistics.median(constant))
+        p99_ratios.append(p99(real) / p99(constant))
     memory = [await subject.stop() for subject in subjects]
-    print(f"{args.interactions} interactions each, alternating, through local stand-ins")
-    print(f"{'':<22}{'p50 ms':>9}{'p99 ms':>9}{'RSS MB':>9}")
-    for subject, rss in zip(subjects, memory, strict=True):
-        timings = subject.timings
-        print(
-            f"{subject.name:<22}{statistics.median(timings):>9.2f}{p99(timings):>9.2f}{rss:>9.1f}"
-        )
-    real, floor = (statistics.median(s.timings) for s in subjects)
-    print(f"p50 ratio (bot / constant): {real / floor:.2f}x")
-    print(f"both together: {2 * args.interactions / wall:.0f} interactions per second")
+    p50_ratio, p99_ratio = statistics.median(p50_ratios), statistics.median(p99_ratios)
+    shown = ", ".join(f"{ratio:.2f}" for ratio in p50_ratios)
+    return [
+        Figure(
+            f"Discord round trip, p50, bot / constant-embed bot, {rounds} rounds of "
+            f"{per_round} interactions (`bench_discord.py`)",
+            f"{p50_ratio:.2f}x (rounds: {shown})",
+            "within 1.1x",
+            p50_ratio <= 1.1,
+        ),
+        Figure(
+            "Discord round trip, p99, bot / constant-embed bot",
+            f"{p99_ratio:.2f}x (rounds: {', '.join(f'{r:.2f}' for r in p99_ratios)})",
+            "within 1.3x",
+            p99_ratio <= 1.3,
+        ),
+        Figure(
+            "resident memory after the run: bot / constant-embed bot",
+            f"{memory[0]:.0f} MB / {memory[1]:.0f} MB",
+            "under 120 MB (issue 4)",
+            memory[0] < 120,
+        ),
+    ]
+
+
+async def main() -> None:
+    """Run both bots side by side and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print_figures(await figures(args.interactions, args.rounds))
 
 
 if __name__ == "__main__":

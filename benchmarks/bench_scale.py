@@ -4,14 +4,17 @@
 
 Writes a content folder into a temporary directory (the bundled topics and sources, and
 generated treatments with made-up names, aliases and snippets), loads it, and measures what a
-member would feel: answering a topic (p50), autocomplete while typing (p99), and the process's
-peak memory. Floors (issue 15): answers within 1 ms at p50 and autocomplete within 5 ms at p99
-with 10,000 topics, memory under 150 MB.
+member would feel: answering a topic (p50), autocomplete while typing (p99), and the peak
+memory of its own process (run it alone, as `readme_table.py` does). Floors (issue 15):
+answers within 1 ms at p50 and autocomplete within 5 ms at p99 with 10,000 topics, memory
+under 150 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import random
 import resource
 import shutil
@@ -23,6 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from figures import Figure, print_figures  # noqa: E402
 
 from bot.content_dir import BUNDLED_CONTENT  # noqa: E402
 from bot.core.answers import AnswerService  # noqa: E402
@@ -81,13 +87,11 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--topics", type=int, default=10_000)
-    args = parser.parse_args()
+def figures(topics: int = 10_000) -> list[Figure]:
+    """Load, answer, autocomplete and memory with `topics` topics, each beside its floor."""
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary) / "content"
-        names = build_content(root, args.topics)
+        names = build_content(root, topics)
         started = time.perf_counter()
         service = AnswerService(load_catalog(root))
         load_s = time.perf_counter() - started
@@ -106,14 +110,37 @@ def main() -> int:
             service.autocomplete(Command.TREATMENT, query[:end])
             completes.append((time.perf_counter() - started) * 1e3)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{len(service.catalog.topics)} topics, loaded and indexed in {load_s:.1f} s")
-    print(f"answer p50 {statistics.median(answers):.0f} us (floor: under 1000 us)")
-    print(f"answer p99 {percentile(answers, 0.99):.0f} us")
-    print(
-        f"autocomplete p50 {statistics.median(completes):.2f} ms, "
-        f"p99 {percentile(completes, 0.99):.2f} ms (floor: p99 under 5 ms)"
-    )
-    print(f"peak memory {peak_mb:.0f} MB (floor: under 150 MB)")
+    answer, complete = statistics.median(answers), percentile(completes, 0.99)
+    count = len(service.catalog.topics)
+    return [
+        Figure(
+            f"{count:,} topics: answer a topic, p50 (`bench_scale.py`; loaded in {load_s:.1f} s)",
+            f"{answer:.0f} µs (p99 {percentile(answers, 0.99):.0f} µs)",
+            "p50 under 1 ms",
+            answer < 1000,
+        ),
+        Figure(
+            f"{count:,} topics: autocomplete while typing, p99",
+            f"{complete:.1f} ms (p50 {statistics.median(completes):.2f} ms)",
+            "under 5 ms",
+            complete < 5,
+        ),
+        Figure(
+            f"{count:,} topics: peak memory", f"{peak_mb:.0f} MB", "under 150 MB", peak_mb < 150
+        ),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--json", action="store_true", help="the figures as JSON (readme_table)")
+    args = parser.parse_args()
+    found = figures(args.topics)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(figure) for figure in found]))
+    else:
+        print_figures(found)
     return 0
 
 

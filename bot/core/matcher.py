@@ -487,9 +487,9 @@ class Matcher:
         if hits is None:
             if len(self._suggest_hits) >= _GRAM_CACHE_SIZE:
                 self._suggest_hits.clear()
+            choices, owners = self._look_alikes(kinds, gram)
             found = [
                 (score, owners[number])
-                for choices, owners in self._look_alikes(kinds, gram)
                 for _alias, score, number in process.extract(
                     gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
                 )
@@ -503,30 +503,29 @@ class Matcher:
         self._gram_hits.clear()
         self._suggest_hits.clear()
 
-    def _look_alikes(
-        self, kinds: tuple[Kind, ...], gram: str
-    ) -> list[tuple[list[str], list[Topic]]]:
-        """The names a word run may be offered as "did you mean", in a few lists.
+    def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> tuple[list[str], list[Topic]]:
+        """The names a word run may be offered as "did you mean", and their topics.
 
         A name qualifies when it starts with one of the run's first two letters (`irtux` for
         `ritux`, `giiv` for `ivig`), when its second and third letters are the run's first or
         second pair (`otox` and `dotox` for `botox`), or when a later word of it starts like
         the run (`pump` for `itb pump`); `migraine` no longer suggests `tiagabine`. Only names
-        whose length allows the suggestion score are returned; a name may be in two lists.
+        whose length allows the suggestion score are returned; a name may come twice.
         """
         index = self._look_alike_index[kinds]
         keys = {f"1{gram[0]}", f"1{gram[1]}", f"2{gram[1:3]}", f"2{gram[:2]}", f"w{gram[0]}"}
         # fuzz.ratio is at most 200 * shorter / (sum of lengths): lengths out of reach are skipped
         shortest = len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE)
         longest = len(gram) * (200 - SUGGEST_SCORE) / SUGGEST_SCORE
-        found = []
+        choices: list[str] = []
+        owners: list[Topic] = []
         for key in keys:
             lengths, names, topics = index.get(key, _NO_NAMES)
             low = bisect.bisect_left(lengths, shortest)
             high = bisect.bisect_right(lengths, longest, low)
-            if low < high:
-                found.append((names[low:high], topics[low:high]))
-        return found
+            choices += names[low:high]
+            owners += topics[low:high]
+        return choices, owners
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""
