@@ -8,12 +8,15 @@ checks that real questions find the right bundled topic.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import pytest
 
 from bot.core.answers import AnswerService, Status
 from bot.core.catalog import Catalog, Command
-from bot.core.matcher import How, allowed_typos, in_focus
+from bot.core.matcher import How, Matcher, in_focus
 from bot.core.normalize import compact, normalise
+from bot.core.typos import allowed_typos
 
 T, S, R = Command.TREATMENT, Command.SIDEEFFECTS, Command.RESISTANCE
 
@@ -587,3 +590,14 @@ def test_bundled_focus_condition_ranks_first_but_everything_stays_reachable(
     assert service.ask(S, "a", focus="mg").status is Status.NO_MATCH
     assert service.ask(T, "anti").suggestions[0].id == "antidepressants"
     assert service.ask(T, "anti", focus="mg").suggestions[0].id == "mg"
+
+
+def test_prepare_builds_every_index_that_is_otherwise_built_on_first_use(
+    small_catalog: Catalog,
+) -> None:
+    """The Discord bot prepares its matcher, so no member's first question builds an index."""
+    matcher = Matcher(small_catalog)
+    lazy = [name for name, value in vars(Matcher).items() if isinstance(value, cached_property)]
+    assert not any(name in vars(matcher) for name in lazy)  # a command by exact name needs none
+    matcher.prepare()
+    assert lazy and all(name in vars(matcher) for name in lazy)

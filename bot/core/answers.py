@@ -480,6 +480,10 @@ class AnswerService:
             lead=lead,
         )
 
+    def prepare(self) -> None:
+        """Build every index now, so that no member's first question waits for one."""
+        self.matcher.prepare()
+
     def forget(self) -> None:
         """Empty every memory of earlier questions (benchmarks time one as if it were the first).
 

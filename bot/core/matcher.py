@@ -6,6 +6,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -105,6 +106,20 @@ class _Alias:
     topic: Topic
 
 
+@dataclass(frozen=True)
+class _RunWords:
+    """What decides which word runs of a question are worth a typo search."""
+
+    everyday_fits: dict[str, frozenset[int]]
+    """Per everyday word found in names: the lengths of a word run holding it that may be a
+    misspelling of such a name (`and` only in runs about as long as `physical and
+    occupational therapy`)."""
+    words: frozenset[str]
+    """Every word of every name."""
+    near_keys: frozenset[str]
+    """Words of names and their one-letter deletions: a word sharing one is near a name's."""
+
+
 def _kinds(command: Command) -> tuple[Kind, ...]:
     return KINDS_FOR_COMMAND[command]
 
@@ -138,57 +153,81 @@ class Matcher:
             compact(normalise(alias)): note for note in catalog.notes for alias in note.aliases
         }
         self._max_words = max((len(a.spaced.split()) for a in aliases), default=1)
-        self._everyday_fits: dict[str, frozenset[int]] = {}
-        """Per everyday word found in names: the lengths of a word run holding it that may be
-        a misspelling of such a name (`and` only in runs about as long as `physical and
-        occupational therapy`)."""
-        named_lengths = [(a.spaced, len(a.compact)) for a in aliases] + [
-            (spaced, len(compact(spaced)))
-            for note in catalog.notes
-            for spaced in map(normalise, note.aliases)
+        self._name_prefixes = frozenset(
+            key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
+        )
+        """Every beginning of a name (compact), so a scan stops as soon as none can follow."""
+        # Indexes for typos, look-alikes and autocomplete are built on first use (below):
+        # a command answered by an exact name starts without them. `prepare` builds them all.
+
+    def prepare(self) -> None:
+        """Build every index now (a bot does, before its first member waits for one)."""
+        _ = (self._typos, self._run_words, self._look_alike_index, self._sorted)
+        _ = (self._word_sorted, self._fuzzy_initial)
+
+    def _named_spellings(self) -> list[tuple[str, str, Topic | Note]]:
+        """(spaced, compact, owner) of every name of a topic or a note."""
+        named: list[tuple[str, str, Topic | Note]] = [
+            (a.spaced, a.compact, a.topic) for a in self._aliases
         ]
+        for note in self._catalog.notes:
+            for spaced in map(normalise, note.aliases):
+                named.append((spaced, compact(spaced), note))
+        return named
+
+    @cached_property
+    def _typos(self) -> TypoIndex[Topic | Note]:
+        """Names by length and by one-letter deletions, for the typo pass."""
+        return TypoIndex([*((a.compact, a.topic) for a in self._aliases), *self._notes.items()])
+
+    @cached_property
+    def _run_words(self) -> _RunWords:
+        """What decides which word runs of a question are worth a typo search."""
+        named = self._named_spellings()
         fits: dict[str, set[int]] = {}
-        for spaced, length in named_lengths:
+        for spaced, key, _owner in named:
+            length = len(key)
             for word in _COMMON_WORDS.intersection(spaced.split()):
                 fits.setdefault(word, set()).update(
                     run
                     for run in range(length - 3, length + 4)
                     if abs(run - length) <= allowed_typos(run)
                 )
-        self._everyday_fits = {word: frozenset(lengths) for word, lengths in fits.items()}
-        self._name_words = frozenset(word for spaced, _ in named_lengths for word in spaced.split())
-        self._name_word_keys = frozenset(
-            key
-            for word in self._name_words
-            if len(word) > EXACT_ONLY_CHARS
-            for key in (word, *deletions(word))
+        words = frozenset(word for spaced, _key, _owner in named for word in spaced.split())
+        return _RunWords(
+            {word: frozenset(lengths) for word, lengths in fits.items()},
+            words,
+            frozenset(
+                key
+                for word in words
+                if len(word) > EXACT_ONLY_CHARS
+                for key in (word, *deletions(word))
+            ),
         )
-        """Words of names and their one-letter deletions: a word sharing one is near a name's."""
-        self._name_prefixes = frozenset(
-            key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
-        )
-        """Every beginning of a name (compact), so a scan stops as soon as none can follow."""
-        fuzzy = [a for a in aliases if len(a.compact) > EXACT_ONLY_CHARS]
-        self._typos = TypoIndex[Topic | Note](
-            [*((a.compact, a.topic) for a in aliases), *self._notes.items()]
-        )
-        self._fuzzy: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
-        self._look_alike_index: dict[
-            tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]
-        ] = {}
-        """Per kinds: names (lengths, names, topics, shortest first) by their first letter, by
-        their second and third letters, and by the first letter of each later word (see
-        `_look_alikes`)."""
-        self._sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
+
+    def _fuzzy_names(self, kinds: tuple[Kind, ...]) -> list[_Alias]:
+        """Names of topics of `kinds` long enough to be misspelled."""
+        return [
+            a for a in self._aliases if len(a.compact) > EXACT_ONLY_CHARS and a.topic.kind in kinds
+        ]
+
+    @cached_property
+    def _look_alike_index(
+        self,
+    ) -> dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]]:
+        """Per kinds: look-alike names by their first letters (see `_look_alikes`).
+
+        Lengths, names and topics, shortest first, by the name's first letter, by its second
+        and third letters, and by the first letter of each later word.
+        """
+        index = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
-            chosen = [a for a in fuzzy if a.topic.kind in kinds]
-            self._fuzzy[kinds] = ([a.compact for a in chosen], [a.topic for a in chosen])
             by_key: dict[str, list[_Alias]] = {}
-            for a in sorted(chosen, key=lambda a: len(a.compact)):
+            for a in sorted(self._fuzzy_names(kinds), key=lambda a: len(a.compact)):
                 later = {f"w{word[0]}" for word in a.spaced.split()[1:]}
                 for key in {f"1{a.compact[0]}", f"2{a.compact[1:3]}", *later}:
                     by_key.setdefault(key, []).append(a)
-            self._look_alike_index[kinds] = {
+            index[kinds] = {
                 key: (
                     [len(a.compact) for a in found],
                     [a.compact for a in found],
@@ -196,32 +235,50 @@ class Matcher:
                 )
                 for key, found in by_key.items()
             }
-            ordered = sorted(chosen, key=lambda a: a.compact)
-            self._sorted[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
-        # Autocomplete indexes, so that typing stays fast with thousands of topics: later words
-        # of every alias ("iv immunoglobulin" -> "immunoglobulin"), sorted for prefix search,
-        # and fuzzy choices grouped by their first letter.
-        self._word_sorted: dict[tuple[Kind, ...], tuple[list[str], list[Topic]]] = {}
-        self._fuzzy_initial: dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]] = {}
+        return index
+
+    @cached_property
+    def _sorted(self) -> dict[tuple[Kind, ...], tuple[list[str], list[Topic]]]:
+        """Per kinds: the names in order, for prefix search."""
+        index = {}
+        for kinds in set(KINDS_FOR_COMMAND.values()):
+            ordered = sorted(self._fuzzy_names(kinds), key=lambda a: a.compact)
+            index[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
+        return index
+
+    @cached_property
+    def _word_sorted(self) -> dict[tuple[Kind, ...], tuple[list[str], list[Topic]]]:
+        """Per kinds: the later words of every alias, in order, found by prefix while typing.
+
+        "iv immunoglobulin" is found under "immunoglobulin", with thousands of topics too.
+        """
+        index = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
             rests = sorted(
                 (
                     (" ".join(words[start:]), a.topic)
-                    for a in aliases
+                    for a in self._aliases
                     if a.topic.kind in kinds
                     for words in (a.spaced.split(),)
                     for start in range(1, len(words))
                 ),
                 key=lambda rest: rest[0],
             )
-            self._word_sorted[kinds] = ([r for r, _ in rests], [t for _, t in rests])
+            index[kinds] = ([r for r, _ in rests], [t for _, t in rests])
+        return index
+
+    @cached_property
+    def _fuzzy_initial(self) -> dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]]:
+        """Per kinds: names grouped by their first letter, for autocomplete's look-alikes."""
+        index = {}
+        for kinds in set(KINDS_FOR_COMMAND.values()):
             initial: dict[str, tuple[list[str], list[Topic]]] = {}
-            fuzzy_keys, fuzzy_topics = self._fuzzy[kinds]
-            for alias_key, topic in zip(fuzzy_keys, fuzzy_topics, strict=True):
-                keys, topics = initial.setdefault(alias_key[0], ([], []))
-                keys.append(alias_key)
-                topics.append(topic)
-            self._fuzzy_initial[kinds] = initial
+            for a in self._fuzzy_names(kinds):
+                keys, topics = initial.setdefault(a.compact[0], ([], []))
+                keys.append(a.compact)
+                topics.append(a.topic)
+            index[kinds] = initial
+        return index
 
     # -- matching -------------------------------------------------------------------------
 
@@ -321,7 +378,7 @@ class Matcher:
         name open to typos, and a run holding an everyday word that no name of about the
         run's length holds (`droop what`, `eyelid and`).
         """
-        common, fits = _COMMON_WORDS, self._everyday_fits
+        common, fits = _COMMON_WORDS, self._run_words.everyday_fits
         near: dict[str, bool] = {}  # per word: like a word of some name (asked only when needed)
         runs: list[tuple[int, int, str]] = []
         for start in range(len(tokens)):
@@ -368,11 +425,11 @@ class Matcher:
         most one word two or more typos away from the name's words, so another word of it
         is this near.
         """
-        if word in self._name_words:
+        if word in self._run_words.words:
             return True
         if len(word) <= EXACT_ONLY_CHARS:  # a piece of a name split by a space (`sc gi`)?
             return len(word) > 1 and word in self._name_prefixes
-        keys = self._name_word_keys
+        keys = self._run_words.near_keys
         return word in keys or any(key in keys for key in deletions(word))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:

@@ -261,7 +261,7 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self.alternatives: list[Alternative] = []
-        self._numbers: dict[Alternative, int] = {}
+        self._numbers: dict[tuple[str, bool], int] = {}
         # Where a question's word may fit, by lookup (`_fits_uncached`): whole words by their
         # text, four-letter ones also by their letters, five to nine letters also under each
         # one-letter deletion (one typo leaves a deletion of each side equal); stems of up to
@@ -295,16 +295,17 @@ class Vocabulary:
 
     def number(self, option: Alternative) -> int:
         """The alternative's number, given it on first sight."""
-        found = self._numbers.get(option)
+        key = (option.text, option.stem)  # quicker to hash than the dataclass
+        found = self._numbers.get(key)
         if found is None:
-            found = self._numbers[option] = len(self.alternatives)
+            found = self._numbers[key] = len(self.alternatives)
             self.alternatives.append(option)
             keys = _option_keys(option)
             if not keys:
                 self._by_letter.setdefault(option.text[0], []).append((option, found))
                 self._reach.clear()
-            for key in keys:
-                self._keyed.setdefault(key, []).append(found)
+            for lookup in keys:
+                self._keyed.setdefault(lookup, []).append(found)
             self.fits.cache_clear()
         return found
 

@@ -265,6 +265,7 @@ class Responder:
     """Answers interactions from the core; every message is private unless shared."""
 
     def __init__(self, service: AnswerService) -> None:
+        service.prepare()  # every index now, not on some member's first question
         self.service = service
         self.asker = Asker(service)
         """/ask over the same catalogue (built with it, swapped with it on reload)."""
