@@ -241,6 +241,7 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
         raise UsageError(f"Cannot read {path}: {error.strerror}") from None
     from bot.console import LazyAsker
 
+    service.prepare()  # a batch will need every index: build them once, before the first line
     asker = LazyAsker(service)
     with source:
         for number, raw in enumerate(source, 1):
