@@ -94,6 +94,7 @@ def figures(topics: int = 10_000) -> list[Figure]:
         names = build_content(root, topics)
         started = time.perf_counter()
         service = AnswerService(load_catalog(root))
+        service.prepare()  # as the Discord bot does before serving
         load_s = time.perf_counter() - started
     rng = random.Random(3)
     queries = [rng.choice(names) for _ in range(300)]

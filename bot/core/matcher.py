@@ -115,9 +115,10 @@ class _RunWords:
     misspelling of such a name (`and` only in runs about as long as `physical and
     occupational therapy`)."""
     words: frozenset[str]
-    """Every word of every name."""
-    near_keys: frozenset[str]
-    """Words of names and their one-letter deletions: a word sharing one is near a name's."""
+    """Every word of every name of several words (only such a name is a run of several)."""
+    near_keys: frozenset[int]
+    """Those words and their one-letter deletions (hashed, to keep 10,000 topics small): a
+    word sharing one is near a name's word."""
 
 
 def _kinds(command: Command) -> tuple[Kind, ...]:
@@ -193,12 +194,14 @@ class Matcher:
                     for run in range(length - 3, length + 4)
                     if abs(run - length) <= allowed_typos(run)
                 )
-        words = frozenset(word for spaced, _key, _owner in named for word in spaced.split())
+        words = frozenset(
+            word for spaced, _k, _o in named if " " in spaced for word in spaced.split()
+        )
         return _RunWords(
             {word: frozenset(lengths) for word, lengths in fits.items()},
             words,
             frozenset(
-                key
+                hash(key)
                 for word in words
                 if len(word) > EXACT_ONLY_CHARS
                 for key in (word, *deletions(word))
@@ -430,7 +433,7 @@ class Matcher:
         if len(word) <= EXACT_ONLY_CHARS:  # a piece of a name split by a space (`sc gi`)?
             return len(word) > 1 and word in self._name_prefixes
         keys = self._run_words.near_keys
-        return word in keys or any(key in keys for key in deletions(word))
+        return hash(word) in keys or any(hash(key) in keys for key in deletions(word))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
         """Every topic or note within the typo allowance of some gram, at its best distance.

@@ -71,15 +71,24 @@ class TypoIndex(Generic[Owner]):
         chosen = [(name, owner) for name, owner in names if len(name) > EXACT_ONLY_CHARS]
         self._names = [name for name, _ in chosen]
         self._owners = [owner for _, owner in chosen]
-        self._by_deletion: dict[str, list[int]] = {}
+        self._by_deletion: dict[int, int | tuple[int, ...]] = {}
         """Names a run allowed one typo can reach (eight letters at most), under themselves
-        and each of their one-letter deletions."""
+        and each of their one-letter deletions: by the hash of the key (a collision only adds
+        a name that the distance then turns away), one number or several, so that 10,000
+        topics' names fit in a few MB."""
         self._by_length: dict[int, list[int]] = {}
         for number, name in enumerate(self._names):
             self._by_length.setdefault(len(name), []).append(number)
             if len(name) <= _ONE_TYPO_CHARS + 1:
-                for key in {name, *deletions(name)}:
-                    self._by_deletion.setdefault(key, []).append(number)
+                for key in {hash(name), *map(hash, deletions(name))}:
+                    found = self._by_deletion.get(key)
+                    self._by_deletion[key] = (
+                        number
+                        if found is None
+                        else (found, number)
+                        if isinstance(found, int)
+                        else (*found, number)
+                    )
         self._windows: dict[int, tuple[list[str], list[int]]] = {}
         """Per length of run: the names of a length within its allowance, and their numbers."""
 
@@ -119,8 +128,14 @@ class TypoIndex(Generic[Owner]):
 
     def _near_one(self, typed: str) -> set[int]:
         """Names that may be one typo from `typed`: a deletion of each meets the other."""
-        table = self._by_deletion
-        return {number for key in {typed, *deletions(typed)} for number in table.get(key, ())}
+        found: set[int] = set()
+        for key in {typed, *deletions(typed)}:
+            numbers = self._by_deletion.get(hash(key))
+            if isinstance(numbers, int):
+                found.add(numbers)
+            elif numbers is not None:
+                found.update(numbers)
+        return found
 
     def _window(self, size: int, limit: int) -> tuple[list[str], list[int]]:
         """The names of a length within `limit` of `size`, and their numbers."""
