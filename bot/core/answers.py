@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -246,6 +246,19 @@ READ_CHARS = 500
 """Characters of a question read for warning signs and combinations (topics: the first 100)."""
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What reading the whole question adds to any answer: notes, warning signs, emergency."""
+
+    notes: tuple[NoteRef, ...]
+    warnings: tuple[WarningRef, ...]
+    emergency: str | None
+
+    def fields(self) -> dict[str, Any]:
+        """As keyword arguments of `Answer`."""
+        return {"notes": self.notes, "warnings": self.warnings, "emergency": self.emergency}
+
+
 class AnswerService:
     """The core's front door: ask a command about a query, get an Answer."""
 
@@ -325,31 +338,38 @@ class AnswerService:
                 for note in question.exact_notes
                 if note.kind is NoteKind.MG_CAUTION and note not in cautions
             ]
-        answer = self._answer_for_match(command, shown_query, match, question, interactions)
-        main = answer.title if answer.status is Status.INTERACTION else None
-        notes = tuple(self._interaction_ref(i) for i in interactions if i.name != main) + tuple(
+        # an interaction answers when nothing else does; the others are notes beside the answer
+        main = None
+        if match.topic is None and match.note is None:
+            main = interactions[0] if interactions else self.interactions.naming(question)
+        notes = tuple(self._interaction_ref(i) for i in interactions if i is not main) + tuple(
             NoteRef(note.kind.value, note.name, note.text, self._sources(note.sources))
             for note in cautions
         )
         warnings = self.signs.raised(question)
         emergency = any(sign.level is Level.EMERGENCY for sign in warnings)
-        return replace(
-            answer,
+        reading = _Reading(
             notes=notes,
             warnings=tuple(self._warning_ref(sign) for sign in warnings),
             emergency=self.catalog.emergency_notice if emergency else None,
         )
+        return self._answer_for_match(command, shown_query, match, main, reading)
 
     def _answer_for_match(
         self,
         command: Command,
         query: str,
         match: Match,
-        question: Question,
-        interactions: tuple[Interaction, ...],
+        interaction: Interaction | None,
+        reading: _Reading,
     ) -> Answer:
+        """The answer to what was matched, or to `interaction` when nothing was.
+
+        With what the reading of the whole question adds: notes, warning signs, the emergency
+        notice.
+        """
         if match.topic is not None:
-            return self._answer_for(command, query, match.topic, match.score)
+            return self._answer_for(command, query, match.topic, match.score, reading)
         if match.note is not None:
             note = match.note
             return Answer(
@@ -361,8 +381,8 @@ class AnswerService:
                 sources=self._sources(note.sources),
                 score=match.score,
                 disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
+                **reading.fields(),
             )
-        interaction = interactions[0] if interactions else self.interactions.naming(question)
         if interaction is not None:
             return Answer(
                 command=command,
@@ -373,6 +393,7 @@ class AnswerService:
                 sources=self._sources(interaction.sources),
                 score=100.0,
                 disclaimer=self.catalog.disclaimers[GENERAL_DISCLAIMER].text,
+                **reading.fields(),
             )
         lead = "Did you mean one of these?" if match.suggestions else None
         hint = None if lead else self.hint
@@ -385,6 +406,7 @@ class AnswerService:
             suggestions=tuple(_ref(t) for t in match.suggestions),
             lead=lead,
             hint=hint,
+            **reading.fields(),
         )
 
     def _warning_ref(self, sign: WarningSign) -> WarningRef:
@@ -395,9 +417,17 @@ class AnswerService:
             "interaction", interaction.name, interaction.note, self._sources(interaction.sources)
         )
 
-    def _answer_for(self, command: Command, query: str, topic: Topic, score: float) -> Answer:
+    def _answer_for(
+        self,
+        command: Command,
+        query: str,
+        topic: Topic,
+        score: float,
+        reading: _Reading | None = None,
+    ) -> Answer:
+        extra = reading.fields() if reading is not None else {}
         if topic.kind not in KINDS_FOR_COMMAND[command]:
-            return self._wrong_kind(command, query, topic, score)
+            return self._wrong_kind(command, query, topic, score, extra)
         snippet = topic.snippets[command]
         return Answer(
             command=command,
@@ -411,6 +441,7 @@ class AnswerService:
             disclaimer=self.catalog.disclaimers[snippet.disclaimer].text,
             reviewed=snippet.reviewed,
             score=score,
+            **extra,
         )
 
     def reading(self, query: str) -> Question:
@@ -442,7 +473,14 @@ class AnswerService:
             for s in sorted(found, key=lambda source: not source.primary)
         )
 
-    def _wrong_kind(self, command: Command, query: str, topic: Topic, score: float) -> Answer:
+    def _wrong_kind(
+        self,
+        command: Command,
+        query: str,
+        topic: Topic,
+        score: float,
+        extra: dict[str, Any] | None = None,
+    ) -> Answer:
         if topic.kind is Kind.CONDITION:  # e.g. /sideeffects sps
             related = self.catalog.treatments_for(topic.id)
             message = (
@@ -466,6 +504,7 @@ class AnswerService:
             score=score,
             suggestions=tuple(_ref(t) for t in related),
             lead=message,
+            **(extra or {}),
         )
 
     def _topic_list(self, command: Command, query: str) -> Answer:
