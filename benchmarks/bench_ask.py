@@ -115,6 +115,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     asker = Asker(AnswerService(load_catalog(BUNDLED_CONTENT)))
+    asker.service.prepare()  # as the Discord bot does before serving
     build_ms = (time.perf_counter() - started) * 1000
     dev = dev_cases()
     held = heldout_cases()
@@ -133,7 +134,9 @@ def main() -> int:
 
 def figures(asker: Asker | None = None, questions: list[str] | None = None) -> list[Figure]:
     """Time per /ask question, every memory emptied before each, beside its floor."""
-    asker = asker or Asker(AnswerService(load_catalog(BUNDLED_CONTENT)))
+    if asker is None:
+        asker = Asker(AnswerService(load_catalog(BUNDLED_CONTENT)))
+        asker.service.prepare()  # as the Discord bot does before serving
     questions = questions or [case[0] for case in dev_cases() + heldout_cases()]
     p50, p99 = timing(asker, questions)
     return [

@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 from bot.core.answers import AnswerService, Status
 from bot.core.catalog import Catalog, Command
 from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise, printable
-from bot.core.phrases import Vocabulary, word_fits
+from bot.core.phrases import PhraseIndex, Vocabulary, compile_phrase, word_fits
 from bot.core.typos import TypoIndex, allowed_typos, short_typo
 
 texts = st.one_of(
@@ -144,3 +144,15 @@ def test_plain_ascii_text_is_echoed_as_any_other_text(text: str) -> None:
         ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"}
     )
     assert printable(text) == " ".join(kept.split())[:MAX_QUERY_CHARS]
+
+
+def test_phrases_added_after_questions_were_read_are_found(catalog: Catalog) -> None:
+    """/ask's phrases join the vocabulary after the answer service has read questions (a
+    batch's first `ask` line): the words' remembered fits must not hide them."""
+    service = AnswerService(catalog)
+    service.prepare()
+    words = ["wondering", "what", "the", "usual", "first", "treatment", "is"]
+    before = service.vocabulary.fits_of(words)
+    index = PhraseIndex([(compile_phrase("usual first treatment"), 7)], service.vocabulary)
+    assert index.owners(words) == [7]
+    assert service.vocabulary.fits_of(words) != before

@@ -306,7 +306,8 @@ class Vocabulary:
                 self._reach.clear()
             for lookup in keys:
                 self._keyed.setdefault(lookup, []).append(found)
-            self.fits.cache_clear()
+            self.fits.cache_clear()  # a word may fit the new one: look every word up again
+            self._questions.clear()
         return found
 
     def _fits_uncached(self, word: str) -> frozenset[int]:

@@ -265,10 +265,10 @@ class Responder:
     """Answers interactions from the core; every message is private unless shared."""
 
     def __init__(self, service: AnswerService) -> None:
-        service.prepare()  # every index now, not on some member's first question
         self.service = service
         self.asker = Asker(service)
         """/ask over the same catalogue (built with it, swapped with it on reload)."""
+        service.prepare()  # every index now (after /ask's phrases), not on a member's question
         self._embeds: dict[Card, discord.Embed] = {}
         self._share_view: discord.ui.View | None = None
         self._views: dict[tuple[bool, Command, str | None, bool, bool], discord.ui.View] = {}
