@@ -9,7 +9,6 @@ installed bot answers from any folder.
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -18,6 +17,8 @@ CHECKOUT_CONTENT = _PACKAGE.parent / "content"
 
 def installed_content() -> Path:
     """The content installed with the package (`bot/content`), wherever the package is."""
+    from importlib.resources import files  # only outside a checkout: it costs a start 7 ms
+
     resource = files(__package__ or "bot") / "content"
     # a package imported from the file system gives a real path; from a zip it would not,
     # and then the path below does not exist and loading says "content folder not found"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
 from bot.core.answers import Answer, NoteRef, SourceRef, Status
-from bot.core.ask import KIND_ORDER, KIND_WEIGHTS, MIN_KIND_SCORE, MIN_SECTION_SCORE, Route
 from bot.core.catalog import Command, Level
 from bot.core.sections import Section
+
+if TYPE_CHECKING:  # /ask's reasoning is rendered by `explain` only: not imported for answers
+    from bot.core.ask import Route
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _WIDTH = 88
@@ -120,6 +123,8 @@ def _heading(heading: str | None) -> str:
 
 
 def _why_kind(route: Route) -> list[str]:
+    from bot.core.ask import KIND_ORDER, MIN_KIND_SCORE
+
     points = dict(route.kind_points)
     if points:
         winner = max(KIND_ORDER, key=lambda c: (points.get(c, 0), -KIND_ORDER.index(c)))
@@ -138,6 +143,8 @@ def _why_kind(route: Route) -> list[str]:
 
 def render_route(route: Route, answer: Answer) -> str:
     """`python -m bot explain`: each step of /ask's reasoning, then the answer it gives."""
+    from bot.core.ask import KIND_WEIGHTS, MIN_SECTION_SCORE
+
     lines = [f'Question as read: "{route.question}"', "", "Topics named:"]
     lines += [f"  - {topic} ({how})" for topic, how in route.named] or ["  none"]
     lines += ["", f"Kind of answer: {route.command.value}"]
