@@ -76,6 +76,7 @@ _GRAM_CACHE_SIZE = 20_000
 """Word runs whose typo matches are remembered (then the memory starts again)."""
 
 _NO_NAMES: tuple[list[int], list[str], list[Topic]] = ([], [], [])
+_NOWHERE: frozenset[int] = frozenset()
 
 
 class How(StrEnum):
@@ -382,42 +383,66 @@ class Matcher:
         run's length holds (`droop what`, `eyelid and`).
         """
         common, fits = _COMMON_WORDS, self._run_words.everyday_fits
-        near: dict[str, bool] = {}  # per word: like a word of some name (asked only when needed)
-        runs: list[tuple[int, int, str]] = []
-        for start in range(len(tokens)):
-            gram = ""
-            plain: list[str] = []  # words of the run that are not everyday words
-            close = False  # one of them like a word of a name
-            held: list[frozenset[int]] = []  # where each everyday word of the run may stand
-            for end in range(start, min(len(tokens), start + max_words)):
-                word = tokens[end]
-                gram += word
-                if len(gram) > max_chars:
-                    break
-                if word in common:
-                    lengths = fits.get(word)
-                    if lengths is None:
-                        break  # in no name at all: no longer run through it is one
-                    held.append(lengths)
-                else:
-                    plain.append(word)
-                if not plain or len(gram) <= EXACT_ONLY_CHARS:
-                    continue  # everyday words only, or too short for a typo
-                if held and not all(len(gram) in lengths for lengths in held):
-                    continue
-                if end > start and not close:
-                    for typed in plain:
-                        if typed not in near:
-                            near[typed] = self._near_name_word(typed)
-                    close = any(near[typed] for typed in plain)
-                    if not close:
-                        continue  # several words, none like a word of any name
-                runs.append((end - start, start, gram))
+        # per word: None for a plain word; else where an everyday word may stand in a run
+        # (empty for one in no name: no run goes through it)
+        stands = [fits.get(word, _NOWHERE) if word in common else None for word in tokens]
+        runs = [
+            (0, at, word)
+            for at, word in enumerate(tokens)
+            if stands[at] is None and EXACT_ONLY_CHARS < len(word) <= max_chars
+        ]
+        if max_words > 1:
+            runs += self._longer_runs(tokens, stands, max_words, max_chars)
         runs.sort()
         found: dict[str, int] = {}
         for size, _start, gram in runs:
             found.setdefault(gram, size + 1)
         return [(words, gram) for gram, words in found.items()]
+
+    def _longer_runs(
+        self,
+        tokens: list[str],
+        stands: list[frozenset[int] | None],
+        max_words: int,
+        max_chars: int,
+    ) -> list[tuple[int, int, str]]:
+        """(words - 1, start, compact run) of the runs of several words worth a typo search.
+
+        Only runs around a plain word like a word of a name (`_near_name_word`) are made,
+        through no word that is in no name, and each everyday word in them must stand where
+        some name of about the run's length has it.
+        """
+        count = len(tokens)
+
+        def joins(at: int) -> bool:  # a run may go through this word
+            return stands[at] is None or bool(stands[at])
+
+        centres = [
+            at
+            for at, word in enumerate(tokens)
+            if stands[at] is None
+            and ((at > 0 and joins(at - 1)) or (at + 1 < count and joins(at + 1)))
+            and self._near_name_word(word)
+        ]
+        spans: set[tuple[int, int]] = set()
+        runs: list[tuple[int, int, str]] = []
+        for centre in centres:
+            for start in range(centre, max(-1, centre - max_words), -1):
+                if start < centre and not joins(start):
+                    break
+                for end in range(max(centre, start + 1), min(count, start + max_words)):
+                    if end > centre and not joins(end):
+                        break
+                    gram = "".join(tokens[start : end + 1])
+                    if len(gram) > max_chars:
+                        break
+                    if (start, end) in spans or len(gram) <= EXACT_ONLY_CHARS:
+                        continue
+                    spans.add((start, end))
+                    held = [stands[at] for at in range(start, end + 1) if stands[at] is not None]
+                    if all(len(gram) in lengths for lengths in held if lengths is not None):
+                        runs.append((end - start, start, gram))
+        return runs
 
     def _near_name_word(self, word: str) -> bool:
         """Whether `word` is like a word of some name: it, or one typo from one, or the start.

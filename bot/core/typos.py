@@ -118,6 +118,8 @@ class TypoIndex(Generic[Owner]):
                 for name, _indels, index in near
                 if (distance := OSA.distance(typed, name, score_cutoff=limit)) <= limit
             ]
+        if not close:
+            return []  # most runs of a question: nothing close
         found = [
             (names[number], distance, self._owners[number])
             for number, distance in sorted(close, key=lambda hit: (hit[1], hit[0]))
@@ -129,8 +131,9 @@ class TypoIndex(Generic[Owner]):
     def _near_one(self, typed: str) -> set[int]:
         """Names that may be one typo from `typed`: a deletion of each meets the other."""
         found: set[int] = set()
-        for key in {typed, *deletions(typed)}:
-            numbers = self._by_deletion.get(hash(key))
+        table = self._by_deletion
+        for key in (typed, *deletions(typed)):  # a repeated key finds the same names again
+            numbers = table.get(hash(key))
             if isinstance(numbers, int):
                 found.add(numbers)
             elif numbers is not None:
