@@ -141,12 +141,17 @@ class TypoIndex(Generic[Owner]):
         return found
 
     def _window(self, size: int, limit: int) -> tuple[list[str], list[int]]:
-        """The names of a length within `limit` of `size`, and their numbers."""
+        """The names a run of `size` letters may be a typo of, and their numbers.
+
+        Names of a length within `limit` of `size`, and within their own allowance of it too
+        (a seven-letter name takes one typo, so a nine-letter run cannot reach it).
+        """
         window = self._windows.get(size)
         if window is None:
             numbers = [
                 number
                 for length in range(size - limit, size + limit + 1)
+                if abs(length - size) <= allowed_typos(length)
                 for number in self._by_length.get(length, ())
             ]
             window = self._windows[size] = ([self._names[n] for n in numbers], numbers)
