@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Note, Topic
 from bot.core.normalize import MAX_QUERY_CHARS, compact, normalise
-from bot.core.typos import EXACT_ONLY_CHARS, TypoIndex, allowed_typos, deletions
+from bot.core.typos import EXACT_ONLY_CHARS, TypoIndex, deletions, within_reach
 
 SUGGEST_SCORE = 70.0
 """Indel similarity (0-100) from which a topic is offered as "did you mean"."""
@@ -191,9 +191,7 @@ class Matcher:
             length = len(key)
             for word in _COMMON_WORDS.intersection(spaced.split()):
                 fits.setdefault(word, set()).update(
-                    run
-                    for run in range(length - 3, length + 4)
-                    if abs(run - length) <= allowed_typos(run)
+                    run for run in range(length - 3, length + 4) if within_reach(run, length)
                 )
         words = frozenset(
             word for spaced, _k, _o in named if " " in spaced for word in spaced.split()
@@ -439,8 +437,8 @@ class Matcher:
                     if (start, end) in spans or len(gram) <= EXACT_ONLY_CHARS:
                         continue
                     spans.add((start, end))
-                    held = [stands[at] for at in range(start, end + 1) if stands[at] is not None]
-                    if all(len(gram) in lengths for lengths in held if lengths is not None):
+                    held = [lengths for lengths in stands[start : end + 1] if lengths is not None]
+                    if all(len(gram) in lengths for lengths in held):
                         runs.append((end - start, start, gram))
         return runs
 

@@ -46,6 +46,14 @@ def allowed_typos(length: int) -> int:
     return 3
 
 
+def within_reach(typed: int, name: int) -> bool:
+    """Whether a run of `typed` letters may be a typo of a name of `name` letters.
+
+    The difference in length is within both allowances (a seven-letter name takes one typo).
+    """
+    return abs(typed - name) <= min(allowed_typos(typed), allowed_typos(name))
+
+
 def short_typo(typed: str, alias: str) -> bool:
     """A typo a short word plausibly has: `ivgi`, `ivvig`, `ivg` for `ivig`; not `nurse`/`norse`.
 
@@ -141,17 +149,13 @@ class TypoIndex(Generic[Owner]):
         return found
 
     def _window(self, size: int, limit: int) -> tuple[list[str], list[int]]:
-        """The names a run of `size` letters may be a typo of, and their numbers.
-
-        Names of a length within `limit` of `size`, and within their own allowance of it too
-        (a seven-letter name takes one typo, so a nine-letter run cannot reach it).
-        """
+        """The names of a length a run of `size` letters can reach (`within_reach`), numbered."""
         window = self._windows.get(size)
         if window is None:
             numbers = [
                 number
                 for length in range(size - limit, size + limit + 1)
-                if abs(length - size) <= allowed_typos(length)
+                if within_reach(size, length)
                 for number in self._by_length.get(length, ())
             ]
             window = self._windows[size] = ([self._names[n] for n in numbers], numbers)
