@@ -423,11 +423,10 @@ class AnswerService:
         query: str,
         topic: Topic,
         score: float,
-        reading: _Reading | None = None,
+        reading: _Reading,
     ) -> Answer:
-        extra = reading.fields() if reading is not None else {}
         if topic.kind not in KINDS_FOR_COMMAND[command]:
-            return self._wrong_kind(command, query, topic, score, extra)
+            return self._wrong_kind(command, query, topic, score, reading)
         snippet = topic.snippets[command]
         return Answer(
             command=command,
@@ -441,7 +440,7 @@ class AnswerService:
             disclaimer=self.catalog.disclaimers[snippet.disclaimer].text,
             reviewed=snippet.reviewed,
             score=score,
-            **extra,
+            **reading.fields(),
         )
 
     def reading(self, query: str) -> Question:
@@ -479,7 +478,7 @@ class AnswerService:
         query: str,
         topic: Topic,
         score: float,
-        extra: dict[str, Any] | None = None,
+        reading: _Reading,
     ) -> Answer:
         if topic.kind is Kind.CONDITION:  # e.g. /sideeffects sps
             related = self.catalog.treatments_for(topic.id)
@@ -504,7 +503,7 @@ class AnswerService:
             score=score,
             suggestions=tuple(_ref(t) for t in related),
             lead=message,
-            **(extra or {}),
+            **reading.fields(),
         )
 
     def _topic_list(self, command: Command, query: str) -> Answer:
