@@ -8,8 +8,6 @@ checks that real questions find the right bundled topic.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import pytest
 
 from bot.core.answers import AnswerService, Status
@@ -597,7 +595,11 @@ def test_prepare_builds_every_index_that_is_otherwise_built_on_first_use(
 ) -> None:
     """The Discord bot prepares its matcher, so no member's first question builds an index."""
     matcher = Matcher(small_catalog)
-    lazy = [name for name, value in vars(Matcher).items() if isinstance(value, cached_property)]
-    assert not any(name in vars(matcher) for name in lazy)  # a command by exact name needs none
+    assert matcher.match(T, "zentorex").how is How.EXACT
+    assert matcher._built is None  # a command by exact name needs none
     matcher.prepare()
-    assert lazy and all(name in vars(matcher) for name in lazy)
+    built = matcher._built
+    assert built is not None
+    assert matcher.match(T, "zentroex").how is How.TYPO
+    assert matcher.autocomplete(T, "calvria")
+    assert matcher._built is built  # nothing built again

@@ -6,7 +6,6 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -122,6 +121,26 @@ class _RunWords:
     word sharing one is near a name's word."""
 
 
+_ByKinds = dict[tuple[Kind, ...], tuple[list[str], list[Topic]]]
+"""Per kinds of topic: names and their topics, in some order."""
+
+
+@dataclass(frozen=True)
+class _Indexes:
+    """What typos, look-alikes and autocomplete search; an exact name needs none of it."""
+
+    typos: TypoIndex[Topic | Note]
+    run_words: _RunWords
+    look_alikes: dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]]
+    """Per kinds: look-alike names by their first letters (see `Matcher._look_alikes`)."""
+    sorted_names: _ByKinds
+    """Per kinds: the names in order, for prefix search."""
+    word_sorted: _ByKinds
+    """Per kinds: the later words of every alias, in order (`immunoglobulin`)."""
+    fuzzy_initial: dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]]
+    """Per kinds: names by their first letter, for autocomplete's look-alikes."""
+
+
 def _kinds(command: Command) -> tuple[Kind, ...]:
     return KINDS_FOR_COMMAND[command]
 
@@ -159,13 +178,27 @@ class Matcher:
             key[:end] for key in (*self._exact, *self._notes) for end in range(1, len(key) + 1)
         )
         """Every beginning of a name (compact), so a scan stops as soon as none can follow."""
-        # Indexes for typos, look-alikes and autocomplete are built on first use (below):
-        # a command answered by an exact name starts without them. `prepare` builds them all.
+        self._built: _Indexes | None = None
+        """Indexes for typos, look-alikes and autocomplete, built on first use (`_indexes`): a
+        command answered by an exact name starts without them. `prepare` builds them now."""
 
     def prepare(self) -> None:
         """Build every index now (a bot does, before its first member waits for one)."""
-        _ = (self._typos, self._run_words, self._look_alike_index, self._sorted)
-        _ = (self._word_sorted, self._fuzzy_initial)
+        _ = self._indexes
+
+    @property
+    def _indexes(self) -> _Indexes:
+        """The indexes for typos, look-alikes and autocomplete, built on first use."""
+        if self._built is None:
+            self._built = _Indexes(
+                self._build_typos(),
+                self._build_run_words(),
+                self._build_look_alikes(),
+                self._build_sorted(),
+                self._build_word_sorted(),
+                self._build_fuzzy_initial(),
+            )
+        return self._built
 
     def _named_spellings(self) -> list[tuple[str, str, Topic | Note]]:
         """(spaced, compact, owner) of every name of a topic or a note."""
@@ -177,13 +210,11 @@ class Matcher:
                 named.append((spaced, compact(spaced), note))
         return named
 
-    @cached_property
-    def _typos(self) -> TypoIndex[Topic | Note]:
+    def _build_typos(self) -> TypoIndex[Topic | Note]:
         """Names by length and by one-letter deletions, for the typo pass."""
         return TypoIndex([*((a.compact, a.topic) for a in self._aliases), *self._notes.items()])
 
-    @cached_property
-    def _run_words(self) -> _RunWords:
+    def _build_run_words(self) -> _RunWords:
         """What decides which word runs of a question are worth a typo search."""
         named = self._named_spellings()
         fits: dict[str, set[int]] = {}
@@ -213,8 +244,7 @@ class Matcher:
             a for a in self._aliases if len(a.compact) > EXACT_ONLY_CHARS and a.topic.kind in kinds
         ]
 
-    @cached_property
-    def _look_alike_index(
+    def _build_look_alikes(
         self,
     ) -> dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]]:
         """Per kinds: look-alike names by their first letters (see `_look_alikes`).
@@ -239,8 +269,7 @@ class Matcher:
             }
         return index
 
-    @cached_property
-    def _sorted(self) -> dict[tuple[Kind, ...], tuple[list[str], list[Topic]]]:
+    def _build_sorted(self) -> _ByKinds:
         """Per kinds: the names in order, for prefix search."""
         index = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
@@ -248,8 +277,7 @@ class Matcher:
             index[kinds] = ([a.compact for a in ordered], [a.topic for a in ordered])
         return index
 
-    @cached_property
-    def _word_sorted(self) -> dict[tuple[Kind, ...], tuple[list[str], list[Topic]]]:
+    def _build_word_sorted(self) -> _ByKinds:
         """Per kinds: the later words of every alias, in order, found by prefix while typing.
 
         "iv immunoglobulin" is found under "immunoglobulin", with thousands of topics too.
@@ -269,8 +297,9 @@ class Matcher:
             index[kinds] = ([r for r, _ in rests], [t for _, t in rests])
         return index
 
-    @cached_property
-    def _fuzzy_initial(self) -> dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]]:
+    def _build_fuzzy_initial(
+        self,
+    ) -> dict[tuple[Kind, ...], dict[str, tuple[list[str], list[Topic]]]]:
         """Per kinds: names grouped by their first letter, for autocomplete's look-alikes."""
         index = {}
         for kinds in set(KINDS_FOR_COMMAND.values()):
@@ -380,7 +409,7 @@ class Matcher:
         name open to typos, and a run holding an everyday word that no name of about the
         run's length holds (`droop what`, `eyelid and`).
         """
-        common, fits = _COMMON_WORDS, self._run_words.everyday_fits
+        common, fits = _COMMON_WORDS, self._indexes.run_words.everyday_fits
         # per word: None for a plain word; else where an everyday word may stand in a run
         # (empty for one in no name: no run goes through it)
         stands = [fits.get(word, _NOWHERE) if word in common else None for word in tokens]
@@ -451,11 +480,11 @@ class Matcher:
         most one word two or more typos away from the name's words, so another word of it
         is this near.
         """
-        if word in self._run_words.words:
+        if word in self._indexes.run_words.words:
             return True
         if len(word) <= EXACT_ONLY_CHARS:  # a piece of a name split by a space (`sc gi`)?
             return len(word) > 1 and word in self._name_prefixes
-        keys = self._run_words.near_keys
+        keys = self._indexes.run_words.near_keys
         return hash(word) in keys or any(hash(key) in keys for key in deletions(word))
 
     def _typo_candidates(self, grams: list[str]) -> dict[str, tuple[int, float, Topic | Note]]:
@@ -480,7 +509,7 @@ class Matcher:
     def _typo_hits(self, gram: str) -> tuple[tuple[str, int, float, Topic | Note], ...]:
         """(key, distance, score, owner) of the names within one gram's typo allowance."""
         found = []
-        for name, distance, owner in self._typos.hits(gram):
+        for name, distance, owner in self._indexes.typos.hits(gram):
             key = owner.id if isinstance(owner, Topic) else f"note:{owner.name}"
             score = 100.0 * (1 - distance / max(len(gram), len(name)))
             found.append((key, distance, score, owner))
@@ -595,7 +624,7 @@ class Matcher:
         the run (`pump` for `itb pump`); `migraine` no longer suggests `tiagabine`. Only names
         whose length allows the suggestion score are returned; a name may come twice.
         """
-        index = self._look_alike_index[kinds]
+        index = self._indexes.look_alikes[kinds]
         keys = {f"1{gram[0]}", f"1{gram[1]}", f"2{gram[1:3]}", f"2{gram[:2]}", f"w{gram[0]}"}
         # fuzz.ratio is at most 200 * shorter / (sum of lengths): lengths out of reach are skipped
         shortest = len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE)
@@ -612,7 +641,7 @@ class Matcher:
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""
-        names, owners = self._sorted[kinds]
+        names, owners = self._indexes.sorted_names[kinds]
         start = bisect.bisect_left(names, prefix)
         end = bisect.bisect_left(names, prefix + "\U0010ffff", start)
         return owners[start:end]
@@ -650,13 +679,13 @@ class Matcher:
         # later words of an alias ("immuno" finds "iv immunoglobulin"), and then look-alikes,
         # only while better matches leave room: ranks never mix across these groups
         if len(ranks) < limit:
-            names, owners = self._word_sorted[kinds]
+            names, owners = self._indexes.word_sorted[kinds]
             start = bisect.bisect_left(names, typed)
             end = bisect.bisect_left(names, typed + "\U0010ffff", start)
             for topic in owners[start:end]:
                 offer(2, topic)
         if len(ranks) < limit and len(key) > EXACT_ONLY_CHARS - 1:
-            choices, owners = self._fuzzy_initial[kinds].get(key[0], ([], []))
+            choices, owners = self._indexes.fuzzy_initial[kinds].get(key[0], ([], []))
             for _alias, score, index in process.extract(
                 key, choices, scorer=fuzz.partial_ratio, score_cutoff=75, limit=50
             ):
