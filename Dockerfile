@@ -4,9 +4,13 @@
 # --- build stage: install the bot and its dependencies into a virtual environment -----------
 FROM python:3.11-slim AS build
 WORKDIR /src
+# a C compiler for the core modules setup.py compiles (mypyc); it stays in this stage
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 # content/ is installed with the package (as bot/content, see pyproject.toml)
 COPY content ./content

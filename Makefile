@@ -5,7 +5,15 @@ PY     := $(VENV)/bin/python
 
 .PHONY: run test check lint format bench docker package clean
 
-$(VENV)/.runtime: pyproject.toml
+# The core modules that every question runs through, compiled with mypyc (setup.py lists
+# them) beside their sources, so that the bot run from this checkout, its tests and its
+# benchmarks use them; rebuilt whenever a core module changes. BOT_PURE_PYTHON=1 runs them
+# as plain Python instead (no C compiler needed).
+NATIVE := $(VENV)/$(if $(BOT_PURE_PYTHON),.pure,.native)
+BUILD_REQUIRES = $(shell $(PY) -c "import tomllib; print(' '.join(repr(r) for r in \
+	tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires']))")
+
+$(VENV)/.runtime: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet .
@@ -15,10 +23,19 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install --quiet '.[test]'
 	touch $@
 
-run: $(VENV)/.runtime ## start the console (or the Discord bot once DISCORD_TOKEN is set)
+$(VENV)/.build: $(VENV)/.runtime pyproject.toml
+	$(PY) -m pip install --quiet $(BUILD_REQUIRES)
+	touch $@
+
+$(NATIVE): $(VENV)/.build setup.py $(wildcard bot/core/*.py)
+	rm -rf bot/core/*.so bot_core__mypyc.*.so build/temp.* build/lib.* $(VENV)/.native $(VENV)/.pure
+	$(if $(BOT_PURE_PYTHON),,$(PY) setup.py --quiet build_ext --inplace)
+	touch $@
+
+run: $(NATIVE) ## start the console (or the Discord bot once DISCORD_TOKEN is set)
 	$(PY) -m bot
 
-test: $(VENV)/.test ## lint, format check, type check, content check and the test suite
+test: $(VENV)/.test $(NATIVE) ## lint, format check, type check, content check and the test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -37,7 +54,7 @@ format: $(VENV)/.test
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(VENV)/.runtime ## matcher benchmark (by hand; figures go in the README)
+bench: $(NATIVE) ## matcher benchmark (by hand; figures go in the README)
 	$(PY) benchmarks/bench_matcher.py
 
 docker: ## build the container image (needs a Docker engine)
@@ -48,4 +65,4 @@ package: $(VENV)/.runtime ## the wheel, content included, in build/dist/ (pip in
 	$(PY) -m pip wheel --quiet --no-deps --wheel-dir build/dist .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis bot/core/*.so bot_core__mypyc.*.so

@@ -26,6 +26,32 @@ from tests.helpers import CliResult, call_cli
 from tests.postgres_server import PostgresServer, running_postgres
 from tests.storage_backends import BACKENDS, Backend
 
+CORE = Path(bot.core.catalog_cache.__file__).parent
+PURE_PYTHON = bool(os.environ.get("BOT_PURE_PYTHON"))
+"""Whether this run built the core as plain Python (read before any test empties BOT_*)."""
+
+
+def stale_compiled_modules(core: Path = CORE) -> list[str]:
+    """Core modules edited since `make` compiled them in place (the compiled copy is imported)."""
+    return sorted(
+        source.name
+        for compiled in core.glob("*.so")
+        for source in (core / f"{compiled.name.split('.')[0]}.py",)
+        if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test stale compiled modules: they, not the edited sources, would be tested."""
+    stale = stale_compiled_modules()
+    if stale:
+        pytest.exit(
+            f"bot/core: {', '.join(stale)} changed since compiled; `make test` rebuilds "
+            "(or BOT_PURE_PYTHON=1 make test, to test them as plain Python)",
+            returncode=2,
+        )
+
+
 SOURCES = """\
 - id: SRC-ONE
   kind: patient-organisation

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import tomllib
 import zipfile
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bot.content_dir import BUNDLED_CONTENT, CHECKOUT_CONTENT, resolve_content_dir
+from tests.conftest import PURE_PYTHON
 from tests.helpers import CliResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +33,7 @@ BIN = "Scripts" if os.name == "nt" else "bin"
 # what never goes into a build: local state, caches, earlier builds
 NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", "*.pyc", ".*cache",
-    ".hypothesis", ".env",
+    ".hypothesis", ".env", "*.so",
 )  # fmt: skip
 
 
@@ -82,6 +84,17 @@ class Built:
     wheel: Path
     venv: Path
     elsewhere: Path
+
+    def module_file(self, module: str) -> str:
+        """Where the installed bot imports `module` from, run from the empty folder."""
+        return subprocess.run(
+            [self.venv / BIN / "python", "-c", f"import {module} as m; print(m.__file__)"],
+            cwd=self.elsewhere,
+            env=outside_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
     def bot(
         self, *args: str, program: str = "python", env: dict[str, str] | None = None
@@ -188,16 +201,19 @@ def test_installed_bot_answers_from_any_folder(built: Built, cli: Callable[..., 
     assert result.stdout == cli("ask", "treatment", "sps").stdout
 
 
+def test_installed_bot_runs_its_compiled_core(built: Built, cli: Callable[..., CliResult]) -> None:
+    """The wheel carries the core modules mypyc compiled (setup.py), and they answer alike."""
+    where = built.module_file("bot.core.matcher")
+    # BOT_PURE_PYTHON=1: the build compiles nothing
+    assert where.endswith(".py" if PURE_PYTHON else str(sysconfig.get_config_var("EXT_SUFFIX")))
+    for question in ("ritxuimab", "my legs stiffen up what helps"):  # a typo, a look-alike
+        result, here = built.bot("ask", "treatment", question), cli("ask", "treatment", question)
+        assert (result.returncode, result.stdout) == (here.returncode, here.stdout)
+        assert "Rituximab" in result.stdout or "Did you mean" in result.stdout
+
+
 def test_installed_bot_reads_its_own_copy_of_the_content(built: Built) -> None:
-    where = subprocess.run(
-        [built.venv / BIN / "python", "-c", "import bot.content_dir as c; print(c.__file__)"],
-        cwd=built.elsewhere,
-        env=outside_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    package = Path(where).parent
+    package = Path(built.module_file("bot.content_dir")).parent
     assert package.is_relative_to(built.venv)  # not this checkout's bot
     assert not package.is_symlink() and (package / "content" / "topics" / "sps.yaml").is_file()
     assert not (package / "content").is_symlink()

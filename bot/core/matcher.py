@@ -212,7 +212,7 @@ class Matcher:
 
     def _build_typos(self) -> TypoIndex[Topic | Note]:
         """Names by length and by one-letter deletions, for the typo pass."""
-        return TypoIndex([*((a.compact, a.topic) for a in self._aliases), *self._notes.items()])
+        return TypoIndex([*[(a.compact, a.topic) for a in self._aliases], *self._notes.items()])
 
     def _build_run_words(self) -> _RunWords:
         """What decides which word runs of a question are worth a typo search."""

@@ -44,6 +44,9 @@ class Alternative:
     text: str
     stem: bool
 
+    def __reduce__(self) -> tuple[type[Alternative], tuple[str, bool]]:
+        return Alternative, (self.text, self.stem)  # see Phrase.__reduce__
+
 
 @dataclass(frozen=True)
 class Term:
@@ -51,6 +54,9 @@ class Term:
 
     options: tuple[Alternative, ...]
     gap_before: int = 0
+
+    def __reduce__(self) -> tuple[type[Term], tuple[tuple[Alternative, ...], int]]:
+        return Term, (self.options, self.gap_before)  # see Phrase.__reduce__
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,16 @@ class Phrase:
 
     source: str
     parts: tuple[tuple[tuple[Term, ...], ...], ...]
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[Phrase], tuple[str, tuple[tuple[tuple[Term, ...], ...], ...]]]:
+        """Pickled by its fields (the catalogue cache).
+
+        A frozen dataclass compiled by mypyc cannot be restored field by field, as pickle
+        otherwise does.
+        """
+        return Phrase, (self.source, self.parts)
 
 
 def compile_phrase(source: str) -> Phrase:
@@ -209,7 +225,7 @@ def _lookup_keys(word: str) -> frozenset[str]:
     a stem of six to nine letters its first letter with its second or third: one slip in the
     stem leaves the stem's first and second letters, or first and third, among those pairs.
     """
-    keys = {word, *(word[:end] for end in range(MIN_STEM_CHARS, _STEM_SWAP_CHARS + 1))}
+    keys = {word, *[word[:end] for end in range(MIN_STEM_CHARS, _STEM_SWAP_CHARS + 1)]}
     if _SWAP_ONLY_CHARS <= len(word) <= _ONE_SLIP_CHARS + 1:  # a whole word of 5-9 within one
         keys.update(deletions(word))
     keys.update(
@@ -316,7 +332,7 @@ class Vocabulary:
             number
             for number in {n for key in _lookup_keys(word) for n in self._keyed.get(key, ())}
             if word_fits(word, options[number])
-        ).union(number for option, number in self._within_reach(word) if word_fits(word, option))
+        ).union([number for option, number in self._within_reach(word) if word_fits(word, option)])
 
     def _within_reach(self, word: str) -> tuple[tuple[Alternative, int], ...]:
         """The alternatives tried one by one that `word` may fit.
