@@ -121,12 +121,12 @@ def main() -> int:
     held = heldout_cases()
     print(f"catalogue and /ask index built in {build_ms:.0f} ms")
     for name, cases, show in (("development", dev, args.show_misses), ("held-out", held, False)):
-        figures = measure(asker, cases, show)
+        scores = measure(asker, cases, show)
         print(
-            f"{name:12} {figures['questions']:4.0f} questions: topic {figures['topic']:.1%}, "
-            f"kind {figures['kind']:.1%}, section {figures['section']:.1%}, "
-            f"emergencies led by the notice {figures['emergency_led']:.0%} "
-            f"of {figures['emergencies']:.0f}"
+            f"{name:12} {scores['questions']:4.0f} questions: topic {scores['topic']:.1%}, "
+            f"kind {scores['kind']:.1%}, section {scores['section']:.1%}, "
+            f"emergencies led by the notice {scores['emergency_led']:.0%} "
+            f"of {scores['emergencies']:.0f}"
         )
     print_figures(figures(asker, [case[0] for case in dev + held]))
     return 0
