@@ -72,27 +72,41 @@ def test_plain_ascii_text_is_normalised_as_any_other_text(text: str) -> None:
     assert normalise(text) == expected
 
 
+def _slip(draw: st.DrawFn, word: list[str], at: int) -> None:
+    """One random slip at `at`: two letters swapped, one dropped, added or changed."""
+    slip = draw(st.sampled_from(["swap", "drop", "add", "change"]))
+    if slip == "swap" and at + 1 < len(word):
+        word[at], word[at + 1] = word[at + 1], word[at]
+    elif slip == "drop" and len(word) > 1:
+        del word[at]
+    elif slip == "add":
+        word.insert(at, draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz")))
+    elif word:
+        word[at] = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+
+
 def _misspelt(draw: st.DrawFn, words: list[str]) -> str:
     """A word from `words` with up to three random slips (or a word of random letters)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
     word = list(draw(st.sampled_from(words)))
     for _ in range(draw(st.integers(0, 3))):
-        at = draw(st.integers(0, max(0, len(word) - 1)))
-        slip = draw(st.sampled_from(["swap", "drop", "add", "change"]))
-        if slip == "swap" and at + 1 < len(word):
-            word[at], word[at + 1] = word[at + 1], word[at]
-        elif slip == "drop" and len(word) > 1:
-            del word[at]
-        elif slip == "add":
-            word.insert(at, draw(st.sampled_from(letters)))
-        elif word:
-            word[at] = draw(st.sampled_from(letters))
+        _slip(draw, word, draw(st.integers(0, max(0, len(word) - 1))))
     return "".join(word) or "a"
 
 
 @st.composite
 def name_like(draw: st.DrawFn, names: list[str]) -> str:
     return _misspelt(draw, names)
+
+
+@st.composite
+def slipped_at_both_ends(draw: st.DrawFn, names: list[str]) -> str:
+    """A long name with a slip at its start, one at its end, and maybe one between."""
+    word = list(draw(st.sampled_from([name for name in names if len(name) >= 8])))
+    _slip(draw, word, 0)
+    _slip(draw, word, len(word) - draw(st.sampled_from([1, 2])))
+    if draw(st.booleans()):
+        _slip(draw, word, draw(st.integers(2, len(word) - 3)))
+    return "".join(word)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +128,7 @@ def test_the_typo_index_finds_every_name_a_full_comparison_finds(
     names: tuple[TypoIndex[str], list[str]], data: st.DataObject
 ) -> None:
     index, every = names
-    typed = data.draw(name_like(every))
+    typed = data.draw(st.one_of(name_like(every), slipped_at_both_ends(every)))
     limit = allowed_typos(len(typed))
     expected = {
         name
