@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.answers import AnswerService, Status
-from bot.core.catalog import Catalog, Command
+from bot.core.catalog import KINDS_FOR_COMMAND, Catalog, Command, Kind, Topic
 from bot.core.matcher import How, Matcher, in_focus
 from bot.core.normalize import compact, normalise
 from bot.core.typos import allowed_typos
@@ -243,6 +243,60 @@ def test_the_match_reports_how_it_was_found(small_service: AnswerService) -> Non
     assert matcher.match(T, "side effects of ivex").how is How.PHRASE
     assert matcher.match(T, "ievx").how is How.TYPO
     assert matcher.match(T, "pizza").how is How.NONE
+
+
+def names_by_owner(catalog: Catalog) -> dict[str, Topic]:
+    """Every compact name and its topic; the first topic to claim a name has it."""
+    owner: dict[str, Topic] = {}
+    for topic in catalog.topics.values():
+        for name in (topic.id, topic.title, *topic.aliases):
+            owner.setdefault(compact(normalise(name)), topic)
+    return owner
+
+
+def prefix_choices_by_rule(
+    owner: dict[str, Topic], command: Command, typed: str, limit: int, focus: str | None
+) -> list[tuple[str, str]] | None:
+    """What autocomplete offers where more than `limit` topics have a name starting with
+    `typed` (None otherwise), by its rule: the exact name's topic, then the focus condition's
+    topics, then the rest by title, then id (names of three letters or fewer only exactly)."""
+    kinds = KINDS_FOR_COMMAND[command]
+    key = compact(normalise(typed))
+    exact = owner.get(key)
+    exact = exact if exact is not None and exact.kind in kinds else None
+    prefixed = {
+        topic.id: topic
+        for name, topic in owner.items()
+        if len(name) > 3 and name.startswith(key) and topic.kind in kinds
+    }
+    if exact is not None:
+        prefixed[exact.id] = exact
+    if len(prefixed) <= limit:
+        return None
+    ranked = sorted(
+        prefixed.values(),
+        key=lambda t: (t is not exact, not in_focus(t, focus), t.title, t.id),
+    )
+    return [(t.title, t.id) for t in ranked[:limit]]
+
+
+def test_many_prefix_matches_are_offered_by_rule_without_ranking_each(catalog: Catalog) -> None:
+    """With thousands of topics, a first letter matches thousands of names: autocomplete picks
+    the first few by its rule without ranking each (issue 15); small limits make the bundled
+    content such a case."""
+    matcher, owner = Matcher(catalog), names_by_owner(catalog)
+    # first letters, and whole names (`antigad`: exact for SPS, and the start of an AE name)
+    keys = sorted({name[:n] for name in owner for n in (1, 2, 3)} | set(owner))
+    compared = 0
+    for command in Command:
+        for focus in (None, *[t.id for t in catalog.of_kind(Kind.CONDITION)]):
+            for limit in (1, 8):
+                for key in keys:
+                    expected = prefix_choices_by_rule(owner, command, key, limit, focus)
+                    if expected is not None:
+                        compared += 1
+                        assert matcher.autocomplete(command, key, limit, focus) == expected
+    assert compared > 500
 
 
 class TestAutocomplete:
