@@ -76,7 +76,7 @@ def is_common(word: str) -> bool:
 _GRAM_CACHE_SIZE = 20_000
 """Word runs whose typo matches are remembered (then the memory starts again)."""
 
-_NO_NAMES: tuple[list[int], list[str], list[Topic]] = ([], [], [])
+_NO_NAMES: tuple[list[int], list[str]] = ([], [])
 _NOWHERE: frozenset[int] = frozenset()
 
 
@@ -143,7 +143,7 @@ class _Indexes:
 
     typos: TypoIndex[Topic | Note]
     run_words: _RunWords
-    look_alikes: dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]]
+    look_alikes: dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str]]]]
     """Per kinds: look-alike names by their first letters (see `Matcher._look_alikes`)."""
     sorted_names: _ByKinds
     """Per kinds: the names in order, for prefix search."""
@@ -266,10 +266,10 @@ class Matcher:
 
     def _build_look_alikes(
         self,
-    ) -> dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str], list[Topic]]]]:
+    ) -> dict[tuple[Kind, ...], dict[str, tuple[list[int], list[str]]]]:
         """Per kinds: look-alike names by their first letters (see `_look_alikes`).
 
-        Lengths, names and topics, shortest first, by the name's first letter, by its second
+        Lengths and names, shortest first, by the name's first letter, by its second
         and third letters, and by the first letter of each later word.
         """
         index = {}
@@ -280,11 +280,7 @@ class Matcher:
                 for key in {f"1{a.compact[0]}", f"2{a.compact[1:3]}", *later}:
                     by_key.setdefault(key, []).append(a)
             index[kinds] = {
-                key: (
-                    [len(a.compact) for a in found],
-                    [a.compact for a in found],
-                    [a.topic for a in found],
-                )
+                key: ([len(a.compact) for a in found], [a.compact for a in found])
                 for key, found in by_key.items()
             }
         return index
@@ -628,11 +624,15 @@ class Matcher:
         if hits is None:
             if len(self._suggest_hits) >= _GRAM_CACHE_SIZE:
                 self._suggest_hits.clear()
-            choices, owners = self._look_alikes(kinds, gram)
+            exact = self._exact  # a look-alike is a topic's own name (`_fuzzy_names`)
             found = [
-                (score, owners[number])
-                for _alias, score, number in process.extract(
-                    gram, choices, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
+                (score, exact[alias])
+                for alias, score, _number in process.extract(
+                    gram,
+                    self._look_alikes(kinds, gram),
+                    scorer=fuzz.ratio,
+                    score_cutoff=SUGGEST_SCORE,
+                    limit=None,
                 )
             ]
             prefixed = [(_PREFIX_SCORE, topic) for topic in self._prefixed(gram, kinds)]
@@ -644,8 +644,8 @@ class Matcher:
         self._gram_hits.clear()
         self._suggest_hits.clear()
 
-    def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> tuple[list[str], list[Topic]]:
-        """The names a word run may be offered as "did you mean", and their topics.
+    def _look_alikes(self, kinds: tuple[Kind, ...], gram: str) -> list[str]:
+        """The names a word run may be offered as "did you mean".
 
         A name qualifies when it starts with one of the run's first two letters (`irtux` for
         `ritux`, `giiv` for `ivig`), when its second and third letters are the run's first or
@@ -659,14 +659,11 @@ class Matcher:
         shortest = len(gram) * SUGGEST_SCORE / (200 - SUGGEST_SCORE)
         longest = len(gram) * (200 - SUGGEST_SCORE) / SUGGEST_SCORE
         choices: list[str] = []
-        owners: list[Topic] = []
         for key in keys:
-            lengths, names, topics = index.get(key, _NO_NAMES)
+            lengths, names = index.get(key, _NO_NAMES)
             low = bisect.bisect_left(lengths, shortest)
-            high = bisect.bisect_right(lengths, longest, low)
-            choices += names[low:high]
-            owners += topics[low:high]
-        return choices, owners
+            choices += names[low : bisect.bisect_right(lengths, longest, low)]
+        return choices
 
     def _prefixed(self, prefix: str, kinds: tuple[Kind, ...]) -> list[Topic]:
         """Topics with an alias that starts with `prefix` (compact), by binary search."""
