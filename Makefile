@@ -32,10 +32,16 @@ $(NATIVE): $(VENV)/.build setup.py $(wildcard bot/core/*.py)
 	$(if $(BOT_PURE_PYTHON),,$(PY) setup.py --quiet build_ext --inplace)
 	touch $@
 
-run: $(NATIVE) ## start the console (or the Discord bot once DISCORD_TOKEN is set)
+# bytecode for every module, as `pip install` writes it for an installed bot: a checkout run
+# where PYTHONDONTWRITEBYTECODE is set (as in the Docker image) would compile each on every start
+$(VENV)/.bytecode: $(VENV)/.runtime $(wildcard bot/*.py bot/*/*.py)
+	$(PY) -m compileall -q bot
+	touch $@
+
+run: $(NATIVE) $(VENV)/.bytecode ## start the console (or the Discord bot once DISCORD_TOKEN is set)
 	$(PY) -m bot
 
-test: $(VENV)/.test $(NATIVE) ## lint, format check, type check, content check and the test suite
+test: $(VENV)/.test $(NATIVE) $(VENV)/.bytecode ## lint, format check, type check, content check and the test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -54,7 +60,7 @@ format: $(VENV)/.test
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(NATIVE) ## matcher benchmark (by hand; figures go in the README)
+bench: $(NATIVE) $(VENV)/.bytecode ## matcher benchmark (by hand; figures go in the README)
 	$(PY) benchmarks/bench_matcher.py
 
 docker: ## build the container image (needs a Docker engine)
