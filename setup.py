@@ -14,6 +14,8 @@ whenever a module of bot/core changes.
 from __future__ import annotations
 
 import os
+import shutil
+import sysconfig
 
 from setuptools import setup
 
@@ -22,11 +24,28 @@ COMPILED = [
     "bot/core/typos.py",
     "bot/core/phrases.py",
     "bot/core/matcher.py",
+    "bot/core/cues.py",
+    "bot/core/warning_signs.py",
+    "bot/core/interactions.py",
+    "bot/core/answers.py",
 ]
-"""The hot path of a question: normalising, typo and phrase matching."""
+"""The path of a question: normalising, typo and phrase matching, warning signs, the answer."""
+
+
+def compiler_found() -> bool:
+    """Whether the C compiler Python builds extensions with is installed."""
+    command = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    return shutil.which(command.split()[0]) is not None
+
 
 if os.environ.get("BOT_PURE_PYTHON"):
     setup()
+elif not compiler_found():
+    raise SystemExit(
+        "rare-neuro-bot: no C compiler found to compile the bot's core (setup.py). Install one "
+        "(Debian/Ubuntu: sudo apt install gcc), or set BOT_PURE_PYTHON=1 to install the bot as "
+        "plain Python (the same answers, slower)."
+    )
 else:
     from mypyc.build import mypycify
 

@@ -300,10 +300,17 @@ async def test_about_and_topics(bot: SupportBot, standin, catalog) -> None:
 async def test_errors_reply_privately_and_are_logged_without_member_data(
     bot: SupportBot, standin, monkeypatch, caplog
 ) -> None:
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("boom")
+    class Broken:  # the served core, but every question fails
+        def __init__(self, real: object) -> None:
+            self.real = real
 
-    monkeypatch.setattr(bot.service, "ask", broken)
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.real, name)
+
+        def ask(self, *_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.responder, "service", Broken(bot.service))
     caplog.set_level(logging.INFO, logger="bot")
     secret_query = "my-private-question-xyz"
     body = await ask(standin, "treatment", secret_query)

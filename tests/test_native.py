@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import subprocess
+import sys
 import sysconfig
 import time
 from pathlib import Path
@@ -48,3 +50,19 @@ def test_a_module_edited_after_compiling_is_reported_stale(tmp_path: Path) -> No
     os.utime(core / "typos.py", (later, later))
     assert stale_compiled_modules(core) == ["typos.py"]
     assert stale_compiled_modules(CORE) == []  # this checkout: `make` rebuilt what changed
+
+
+def test_a_build_without_a_c_compiler_says_what_to_do(tmp_path: Path) -> None:
+    env = {**os.environ, "CC": str(tmp_path / "no-such-cc")}
+    env.pop("BOT_PURE_PYTHON", None)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "setup.py"), "--version"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "no C compiler found" in done.stderr and "BOT_PURE_PYTHON=1" in done.stderr
+    assert "Traceback" not in done.stderr

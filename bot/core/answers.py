@@ -464,7 +464,7 @@ class AnswerService:
 
     def _sources_uncached(self, ids: tuple[str, ...]) -> tuple[SourceRef, ...]:
         links: dict[str, Source] = {}
-        for source in (self.catalog.sources[i] for i in ids):
+        for source in [self.catalog.sources[i] for i in ids]:
             links.setdefault(source.url, source)
         found = list(links.values())
         return tuple(

@@ -78,12 +78,12 @@ class CueGroups:
         ]
         self._topic_sets = [frozenset(topics) for topics in self._topics]
         self._phrases = PhraseIndex(
-            (
+            [
                 (cue, number)
                 for number, group in enumerate(groups)
                 for cue in group
                 if isinstance(cue, Phrase)
-            ),
+            ],
             vocabulary,
         )
 

@@ -14,15 +14,15 @@ class SignReader:
         words = vocabulary or Vocabulary()
         self.signs = catalog.warning_signs
         self._phrases = PhraseIndex(
-            ((phrase, number) for number, sign in enumerate(self.signs) for phrase in sign.phrases),
+            [(phrase, number) for number, sign in enumerate(self.signs) for phrase in sign.phrases],
             words,
         )
         self._context = CueGroups([sign.with_any for sign in self.signs], words)
         calm = catalog.calm
-        self._openers = PhraseIndex(((p, 0) for p in (calm.openers if calm else ())), words)
-        self._now = PhraseIndex(((p, 0) for p in (calm.happening_now if calm else ())), words)
-        self._not_now = PhraseIndex(((p, 0) for p in (calm.not_now if calm else ())), words)
-        self._acute = PhraseIndex(((p, 0) for p in (calm.acute if calm else ())), words)
+        self._openers = PhraseIndex([(p, 0) for p in (calm.openers if calm else ())], words)
+        self._now = PhraseIndex([(p, 0) for p in (calm.happening_now if calm else ())], words)
+        self._not_now = PhraseIndex([(p, 0) for p in (calm.not_now if calm else ())], words)
+        self._acute = PhraseIndex([(p, 0) for p in (calm.acute if calm else ())], words)
 
     def asks_for_information(self, question: Question) -> bool:
         """Whether the question asks about something rather than describe it happening now.
