@@ -1,4 +1,5 @@
-# Two commands for a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+# Two commands for a fresh machine with Python 3.11+, make and a C compiler (or
+# BOT_PURE_PYTHON=1): `make run` and `make test`.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -48,7 +49,7 @@ test: $(VENV)/.test $(NATIVE) $(VENV)/.bytecode ## lint, format check, type chec
 	$(PY) -m bot check
 	$(PY) -m pytest -q
 
-check: $(VENV)/.runtime ## validate content/
+check: $(NATIVE) ## validate content/
 	$(PY) -m bot check
 
 lint: $(VENV)/.test

@@ -1,8 +1,8 @@
 """Build step for the compiled core; everything else about the package is in pyproject.toml.
 
 The modules that every question runs through are compiled to C extensions with mypyc (it comes
-with mypy, which already type-checks them strictly): the same code, several times quicker on
-their loops, so an answer costs what the network costs (issue 15). The `.py` files ship beside
+with mypy, which already type-checks them strictly): the same code, about twice as quick per
+question, so an answer costs what the network costs (issue 15). The `.py` files ship beside
 the compiled ones. Set BOT_PURE_PYTHON=1 to build and install without a C compiler: the bot
 then runs the same modules as plain Python, slower.
 
