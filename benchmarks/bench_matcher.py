@@ -106,7 +106,7 @@ def run(path):
         main(["ask", "--batch", path, "--json"], sink, sys.stderr)
         return time.perf_counter() - started
 run(one)  # imports and the catalogue cache, once
-print(statistics.median(run(full) - run(one) for _ in range(5)))
+print(statistics.median(run(full) - run(one) for _ in range(15)))
 """
 
 
@@ -114,7 +114,7 @@ def batch_per_query(questions: list[str]) -> float:
     """Microseconds per line of `ask --batch --json`, distinct lines, output (to a file) included.
 
     Timed inside one process, each whole command (catalogue, indexes, every line, written
-    out) against the same command on one line, alternately five times, the median difference
+    out) against the same command on one line, alternately 15 times, the median difference
     taken: what a line costs, without process start-up and its noise.
     """
     import tempfile
