@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -243,12 +243,29 @@ def _ask_batch(path: str, as_json: bool, service: AnswerService, out: TextIO) ->
 
     service.prepare()  # a batch will need every index: build them once, before the first line
     asker = LazyAsker(service)
+    write = _json_writer(out)
     with source:
         for number, raw in enumerate(source, 1):
             line = raw.rstrip("\r\n")
-            result = _batch_line(number, line, service, asker)
-            print(_json_line(result), file=out)
+            write(_batch_line(number, line, service, asker))
     return EXIT_OK
+
+
+def _json_writer(out: TextIO) -> Callable[[dict[str, object]], object]:
+    """Writes one JSON line per call to `out`.
+
+    To a UTF-8 file or pipe, orjson's bytes go straight beneath the text layer: decoding them
+    to text only to encode them again cost about a tenth of a batch line. To a terminal (a
+    line at a time, as the member types) or any other stream, as text.
+    """
+    import orjson
+
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").replace("-", "").casefold()
+    if buffer is None or encoding != "utf8" or out.isatty():
+        return lambda data: out.write(f"{_json_line(data)}\n")
+    out.flush()  # what the text layer holds goes first
+    return lambda data: buffer.write(orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def route_dict(route: Route, answer: Answer) -> dict[str, object]:

@@ -249,6 +249,20 @@ def test_python_m_bot_exits_with_the_commands_status(tmp_path: Path) -> None:
     assert "problem(s)" in refused.stderr and "Traceback" not in refused.stderr
 
 
+def test_a_batch_into_a_pipe_is_the_same_as_into_text(cli: Cli, tmp_path: Path) -> None:
+    """Into a file or pipe the JSON lines skip the text layer; they must not change."""
+    batch = tmp_path / "questions.tsv"
+    batch.write_text(
+        "treatment\tsps\nsideeffects\tMestinon\nask\tcan I take ivig while pregnant\n"
+        "no tab here\ntreatment\tvaliüm ☃\n",
+        encoding="utf-8",
+    )
+    piped = run_cli("ask", "--batch", str(batch), "--json")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == cli("ask", "--batch", str(batch), "--json").stdout
+    assert len(piped.stdout.splitlines()) == 5 and "valiüm ☃" in piped.stdout  # UTF-8 as is
+
+
 def test_no_traceback_from_strange_arguments() -> None:
     result = run_cli("ask", "treatment", "🙂\x01\x1b[2J <@&123> " + "x" * 10_000)
     assert result.returncode in (0, 1)
