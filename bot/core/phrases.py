@@ -408,12 +408,13 @@ def _rest_found(
 ) -> bool:
     """Whether a part's terms after the first follow from `start`, within their gaps."""
     positions = {start}
-    for term, ids in zip(terms[1:], term_ids[1:], strict=True):
+    end = len(fits) - 1
+    for index in range(1, len(terms)):
+        ids, gap = term_ids[index], terms[index].gap_before
         reached: set[int] = set()
         for position in positions:
-            last = min(len(fits) - 1, position + 1 + term.gap_before)
-            for candidate in range(position + 1, last + 1):
-                if fits[candidate] & ids:
+            for candidate in range(position + 1, min(end, position + 1 + gap) + 1):
+                if not fits[candidate].isdisjoint(ids):  # no set built to ask
                     reached.add(candidate)
         if not reached:
             return False
