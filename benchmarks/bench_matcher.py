@@ -81,7 +81,7 @@ def timed(function, items: list[str], before=None) -> list[float]:
     return timings
 
 
-def cold_start(runs: int = 5) -> list[float]:
+def cold_start(runs: int = 15) -> list[float]:
     """Seconds for a fresh `python -m bot ask treatment sps`, one process each."""
     seconds = []
     for _ in range(runs):
