@@ -256,7 +256,7 @@ def _json_writer(out: TextIO) -> Callable[[dict[str, object]], object]:
 
     To a UTF-8 file or pipe, orjson's bytes go straight beneath the text layer: decoding them
     to text only to encode them again cost about a tenth of a batch line. To a terminal (a
-    line at a time, as the member types) or any other stream, as text.
+    line at a time, as the lines are typed) or any other stream, as text.
     """
     import orjson
 
