@@ -209,11 +209,12 @@ class Matcher:
     def _indexes(self) -> _Indexes:
         """The indexes for typos, look-alikes and autocomplete, built on first use."""
         if self._built is None:
+            sorted_names = self._build_sorted()  # the title order places these names
             self._built = _Indexes(
                 self._build_typos(),
                 self._build_run_words(),
                 self._build_look_alikes(),
-                sorted_names := self._build_sorted(),
+                sorted_names,
                 self._build_by_title(sorted_names),
                 self._build_word_sorted(),
                 self._build_fuzzy_initial(),
